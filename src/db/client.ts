@@ -1,0 +1,62 @@
+import { Database } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { drizzle, type BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
+import { migrate } from "drizzle-orm/bun-sqlite/migrator";
+import * as schema from "./schema.ts";
+
+export type Database_ = BunSQLiteDatabase<typeof schema>;
+/** A transaction handle: same query API as the database. */
+export type Tx = Parameters<Parameters<Database_["transaction"]>[0]>[0];
+/** What repo verbs take: the database, or the transaction they are composed into. */
+export type Db = Database_ | Tx;
+
+/** An open database: the drizzle handle for repos and the raw handle for pragmas and backups. */
+export interface DbHandle {
+  readonly db: Database_;
+  readonly sqlite: Database;
+  readonly path: string;
+  close(): void;
+}
+
+export const DEFAULT_MIGRATIONS_FOLDER = fileURLToPath(new URL("../../migrations", import.meta.url));
+
+export interface OpenDbOptions {
+  /** File path, or `:memory:` for tests. */
+  readonly path: string;
+  readonly migrationsFolder?: string;
+  readonly readonly?: boolean;
+}
+
+/**
+ * Opens (creating if needed) the SQLite file in WAL mode and applies pending migrations. WAL lets
+ * the dashboard read while the traders write; `synchronous = NORMAL` is durable across process
+ * crashes (only an OS crash can lose the last transactions), which is the failure we test.
+ */
+export function openDb(options: OpenDbOptions): DbHandle {
+  if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
+  const sqlite = options.readonly ? new Database(options.path, { readonly: true, strict: true }) : new Database(options.path, { create: true, strict: true });
+  if (!options.readonly) {
+    sqlite.exec("PRAGMA journal_mode = WAL;");
+    sqlite.exec("PRAGMA synchronous = NORMAL;");
+  }
+  sqlite.exec("PRAGMA foreign_keys = ON;");
+  sqlite.exec("PRAGMA busy_timeout = 5000;");
+  const db = drizzle({ client: sqlite, schema });
+  if (!options.readonly) migrate(db, { migrationsFolder: options.migrationsFolder ?? DEFAULT_MIGRATIONS_FOLDER });
+  return { db, sqlite, path: options.path, close: () => closeNow(sqlite) };
+}
+
+/**
+ * Close for real. bun:sqlite's plain `close()` defers while cached statements exist, leaving the
+ * WAL files attached (a restore or reopen then finds the database locked); `close(true)` releases
+ * them now.
+ */
+function closeNow(sqlite: Database): void {
+  try {
+    sqlite.close(true);
+  } catch {
+    sqlite.close();
+  }
+}

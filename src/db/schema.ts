@@ -1,0 +1,229 @@
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/**
+ * The bot's durable state. Times are epoch ms (UTC) integers; prices, volumes and KRW amounts are
+ * REAL (doubles, the same numbers the exchange sends; orders are re-rounded onto the exchange grid
+ * by core/orders/krw.ts before they are sent). JSON columns hold small structured details.
+ *
+ * Migrations are generated from this file by drizzle-kit into migrations/ and applied at start-up;
+ * a landed migration is never edited.
+ */
+
+export const markets = sqliteTable("markets", {
+  code: text("code").primaryKey(),
+  koreanName: text("korean_name").notNull(),
+  englishName: text("english_name").notNull(),
+  /** Bithumb's market_warning: NONE | CAUTION. */
+  warning: text("warning").notNull().default("NONE"),
+  /** False once the exchange stopped listing the market. */
+  active: integer("active", { mode: "boolean" }).notNull().default(true),
+  listedAt: integer("listed_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+  delistedAt: integer("delisted_at"),
+});
+
+export const candles = sqliteTable(
+  "candles",
+  {
+    market: text("market").notNull(),
+    interval: text("interval").notNull(),
+    /** Candle open time. */
+    ts: integer("ts").notNull(),
+    open: real("open").notNull(),
+    high: real("high").notNull(),
+    low: real("low").notNull(),
+    close: real("close").notNull(),
+    volume: real("volume").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.market, t.interval, t.ts] })],
+);
+
+export const signals = sqliteTable(
+  "signals",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    ts: integer("ts").notNull(),
+    market: text("market").notNull(),
+    /** enter | exit | adjustStop */
+    kind: text("kind").notNull(),
+    strength: real("strength"),
+    /** JSON array of reasons. */
+    reasons: text("reasons").notNull().default("[]"),
+    candleTs: integer("candle_ts"),
+    /** approved | denied | ignored */
+    outcome: text("outcome").notNull().default("approved"),
+    deniedReason: text("denied_reason"),
+    details: text("details"),
+  },
+  (t) => [index("signals_market_ts").on(t.market, t.ts)],
+);
+
+export const orders = sqliteTable(
+  "orders",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    /** Chosen before sending and stored in the same transaction as the intent (never reused). */
+    clientOrderId: text("client_order_id").notNull(),
+    /** The exchange's order id (`C…`), once known. */
+    exchangeOrderId: text("exchange_order_id"),
+    market: text("market").notNull(),
+    side: text("side").notNull(),
+    type: text("type").notNull(),
+    timeInForce: text("time_in_force"),
+    /** limit/best: unit price; price (market buy): KRW amount. */
+    price: real("price"),
+    volume: real("volume"),
+    /** pending_submit | open | partially_filled | filled | cancelled | rejected | unknown */
+    state: text("state").notNull(),
+    /** 0 URGENT, 1 HIGH, 2 NORMAL, 3 LOW */
+    priority: integer("priority").notNull().default(2),
+    reason: text("reason").notNull(),
+    executedVolume: real("executed_volume").notNull().default(0),
+    executedFunds: real("executed_funds").notNull().default(0),
+    paidFee: real("paid_fee").notNull().default(0),
+    attempts: integer("attempts").notNull().default(0),
+    /** Adopted from the exchange during reconciliation (not placed by this bot). */
+    external: integer("external", { mode: "boolean" }).notNull().default(false),
+    lastError: text("last_error"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    submittedAt: integer("submitted_at"),
+    closedAt: integer("closed_at"),
+  },
+  (t) => [
+    uniqueIndex("orders_client_order_id").on(t.clientOrderId),
+    uniqueIndex("orders_exchange_order_id").on(t.exchangeOrderId),
+    index("orders_state").on(t.state),
+    index("orders_market_created").on(t.market, t.createdAt),
+  ],
+);
+
+export const fills = sqliteTable(
+  "fills",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    orderId: integer("order_id")
+      .notNull()
+      .references(() => orders.id),
+    exchangeOrderId: text("exchange_order_id").notNull(),
+    /**
+     * Identity of the fill: the order's cumulative executed volume after it (8-decimal text).
+     * WebSocket and REST both report cumulative volume, so the same fill seen twice collides.
+     */
+    cumVolume: text("cum_volume").notNull(),
+    tradeId: text("trade_id"),
+    market: text("market").notNull(),
+    side: text("side").notNull(),
+    price: real("price").notNull(),
+    volume: real("volume").notNull(),
+    funds: real("funds").notNull(),
+    fee: real("fee").notNull(),
+    ts: integer("ts").notNull(),
+  },
+  (t) => [uniqueIndex("fills_order_cum").on(t.exchangeOrderId, t.cumVolume), index("fills_market_ts").on(t.market, t.ts)],
+);
+
+export const positions = sqliteTable("positions", {
+  market: text("market").primaryKey(),
+  volume: real("volume").notNull(),
+  avgPrice: real("avg_price").notNull(),
+  /** KRW paid for the current volume, buy fees included (core/portfolio/position.ts). */
+  costBasis: real("cost_basis").notNull(),
+  fees: real("fees").notNull().default(0),
+  soldVolume: real("sold_volume").notNull().default(0),
+  soldFunds: real("sold_funds").notNull().default(0),
+  entryTs: integer("entry_ts").notNull(),
+  stop: real("stop"),
+  highWater: real("high_water"),
+  /** JSON: trailing-stop and take-profit progress from the strategy. */
+  exitState: text("exit_state"),
+  /** open | dust | closed */
+  status: text("status").notNull(),
+  realisedPnl: real("realised_pnl").notNull().default(0),
+  /** Adopted from an exchange balance the bot did not buy. */
+  external: integer("external", { mode: "boolean" }).notNull().default(false),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/** Per-market strategy state, so a restarted trader resumes instead of relearning. */
+export const traderState = sqliteTable("trader_state", {
+  market: text("market").primaryKey(),
+  /** paused by the operator (survives restarts) */
+  paused: integer("paused", { mode: "boolean" }).notNull().default(false),
+  halted: integer("halted", { mode: "boolean" }).notNull().default(false),
+  strategyState: text("strategy_state"),
+  lastCandleTs: integer("last_candle_ts"),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+export const closedTrades = sqliteTable(
+  "closed_trades",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    market: text("market").notNull(),
+    entryTs: integer("entry_ts").notNull(),
+    entryPrice: real("entry_price").notNull(),
+    exitTs: integer("exit_ts").notNull(),
+    exitPrice: real("exit_price").notNull(),
+    volume: real("volume").notNull(),
+    fee: real("fee").notNull(),
+    pnl: real("pnl").notNull(),
+    exitReason: text("exit_reason").notNull(),
+  },
+  (t) => [index("closed_trades_exit").on(t.exitTs)],
+);
+
+export const dailyPnl = sqliteTable("daily_pnl", {
+  /** KST calendar day, YYYY-MM-DD. */
+  date: text("date").primaryKey(),
+  realised: real("realised").notNull(),
+  unrealised: real("unrealised").notNull(),
+  equity: real("equity").notNull(),
+  return: real("return").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+export const config = sqliteTable("config", {
+  key: text("key").primaryKey(),
+  /** JSON value. */
+  value: text("value").notNull(),
+  description: text("description"),
+  updatedBy: text("updated_by").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    ts: integer("ts").notNull(),
+    /** Who: system, supervisor, operator name, api token name. */
+    actor: text("actor").notNull(),
+    /** What: actor.restarted, trader.paused, order.submitted, … */
+    action: text("action").notNull(),
+    target: text("target"),
+    details: text("details"),
+    /** Where from: IP address or channel. */
+    source: text("source"),
+  },
+  (t) => [index("audit_ts").on(t.ts), index("audit_action").on(t.action)],
+);
+
+export const backtestRuns = sqliteTable("backtest_runs", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  createdAt: integer("created_at").notNull(),
+  /** backtest | optimize | compare */
+  kind: text("kind").notNull().default("backtest"),
+  /** queued | running | done | failed */
+  status: text("status").notNull(),
+  markets: text("markets").notNull(),
+  interval: text("interval"),
+  fromTs: integer("from_ts"),
+  toTs: integer("to_ts"),
+  params: text("params").notNull(),
+  metrics: text("metrics"),
+  dataFingerprint: text("data_fingerprint"),
+  reportPath: text("report_path"),
+  error: text("error"),
+  finishedAt: integer("finished_at"),
+});
