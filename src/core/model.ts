@@ -155,6 +155,11 @@ export interface MarketRules {
   readonly state: string;
   /** Order types the market accepts, when listed. */
   readonly orderTypes?: readonly string[];
+  /**
+   * Per-market price step (`market.bid.price_unit`) when the exchange states one; a price must then
+   * sit on this step as well as on the KRW tick table (API.md 9: per-symbol exceptions UNCONFIRMED).
+   */
+  readonly priceUnit?: number;
 }
 
 /** Fallbacks when `orders/chance` cannot be read (API.md 9 says 5,000 KRW / 0.25% are common, UNCONFIRMED). */
