@@ -1,0 +1,51 @@
+import { meanAndSampleStd } from "./returns.ts";
+import type { ClosePrices } from "./types.ts";
+
+/**
+ * Equal-weight buy-and-hold of the given markets, marked at `timestamps` (the strategy's equity
+ * timestamps, ascending): `initialCapital / N` goes into each market at its first close at or
+ * before the mark, and is held without rebalancing, fees or slippage (a price benchmark, not a
+ * tradable one). A market's value uses its last close at or before each mark; before its first
+ * candle its share is held as cash. One pass per market.
+ */
+export function buyAndHoldValues(markets: readonly ClosePrices[], timestamps: ArrayLike<number>, initialCapital: number): Float64Array {
+  const n = timestamps.length;
+  const values = new Float64Array(n);
+  if (markets.length === 0) return values.fill(initialCapital);
+  const share = initialCapital / markets.length;
+  for (const m of markets) {
+    let j = 0;
+    let units = 0;
+    let lastClose = NaN;
+    for (let i = 0; i < n; i++) {
+      const t = timestamps[i]!;
+      while (j < m.ts.length && m.ts[j]! <= t) {
+        lastClose = m.close[j]!;
+        j++;
+      }
+      if (units === 0 && lastClose > 0) units = share / lastClose;
+      values[i] = values[i]! + (units > 0 ? units * lastClose : share);
+    }
+  }
+  return values;
+}
+
+export interface ActiveRisk {
+  /** Annualised sample standard deviation of active returns (strategy - benchmark, per candle). */
+  readonly trackingError: number | null;
+  /** Mean active return / its sample standard deviation x sqrt(periods per year). */
+  readonly informationRatio: number | null;
+}
+
+/** Tracking error and information ratio of `returns` against `benchmarkReturns` (same length). */
+export function activeRisk(returns: ArrayLike<number>, benchmarkReturns: ArrayLike<number>, periodsPerYear: number): ActiveRisk {
+  if (returns.length !== benchmarkReturns.length) {
+    throw new RangeError(`benchmark has ${benchmarkReturns.length} returns, strategy ${returns.length}`);
+  }
+  const active = new Float64Array(returns.length);
+  for (let i = 0; i < active.length; i++) active[i] = returns[i]! - benchmarkReturns[i]!;
+  const { mean, std } = meanAndSampleStd(active);
+  if (mean === null || std === null) return { trackingError: null, informationRatio: null };
+  const root = Math.sqrt(periodsPerYear);
+  return { trackingError: std * root, informationRatio: std === 0 ? null : (mean / std) * root };
+}

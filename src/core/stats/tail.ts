@@ -1,0 +1,42 @@
+/**
+ * Tail risk at 95%: Value at Risk and Conditional VaR (expected shortfall) of per-candle returns,
+ * as positive loss fractions (0.02 = a 2% loss). Not annualised: they describe one candle.
+ */
+
+/** Tail probability of the 95% level. */
+export const TAIL_ALPHA = 0.05;
+
+/** Standard normal quantile at 5% (z such that P(Z <= z) = 0.05). */
+const Z_05 = -1.6448536269514722;
+
+/** phi(z) / alpha for the normal at alpha = 5%: the CVaR multiplier of sigma. */
+const NORMAL_CVAR_FACTOR = Math.exp(-(Z_05 * Z_05) / 2) / Math.sqrt(2 * Math.PI) / TAIL_ALPHA;
+
+export interface TailRisk {
+  readonly var95: number | null;
+  readonly cvar95: number | null;
+}
+
+/**
+ * Historical VaR/CVaR: with the n returns sorted ascending and k = ceil(0.05 n), VaR = -r(k) (the
+ * k-th smallest, the lower empirical 5% quantile) and CVaR = -mean of the k smallest. Null when
+ * there are no returns.
+ */
+export function historicalTailRisk(returns: ArrayLike<number>): TailRisk {
+  const n = returns.length;
+  if (n === 0) return { var95: null, cvar95: null };
+  const k = Math.max(1, Math.ceil(TAIL_ALPHA * n));
+  const sorted = Float64Array.from(returns as ArrayLike<number>).sort();
+  let sum = 0;
+  for (let i = 0; i < k; i++) sum += sorted[i]!;
+  return { var95: -sorted[k - 1]!, cvar95: -(sum / k) };
+}
+
+/**
+ * Parametric (normal) VaR/CVaR from the mean and sample standard deviation:
+ * VaR = -(mu + z sigma) with z = -1.6449, CVaR = -(mu - sigma phi(z) / 0.05). Null when std is.
+ */
+export function parametricTailRisk(mean: number | null, std: number | null): TailRisk {
+  if (mean === null || std === null) return { var95: null, cvar95: null };
+  return { var95: -(mean + Z_05 * std), cvar95: -(mean - std * NORMAL_CVAR_FACTOR) };
+}
