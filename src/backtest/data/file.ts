@@ -1,0 +1,39 @@
+import { gunzipSync, gzipSync } from "node:zlib";
+import { ParseError } from "../../core/errors.ts";
+import { isMarket, type Market } from "../../core/model.ts";
+import { formatCandleCsv, parseCandleCsv, type CandleCsvImport, type CandleCsvOptions } from "./csv.ts";
+import type { CandleColumns } from "./series.ts";
+
+const GZIP_MAGIC_0 = 0x1f;
+const GZIP_MAGIC_1 = 0x8b;
+
+/** The `KRW-XXX` market code inside a file name such as `upbit-KRW-BTC-1h.csv.gz`, if any. */
+export function marketFromFileName(path: string): Market | undefined {
+  const name = path.split(/[\\/]/).pop() ?? path;
+  const match = /KRW-[A-Z0-9]{1,15}/.exec(name);
+  return match !== null && isMarket(match[0]) ? match[0] : undefined;
+}
+
+/** Raw file bytes, gunzipped when the content is gzip (by its magic number, not its name). */
+export async function readMaybeGzip(path: string): Promise<Uint8Array> {
+  const raw = await Bun.file(path).bytes();
+  return raw[0] === GZIP_MAGIC_0 && raw[1] === GZIP_MAGIC_1 ? gunzipSync(raw) : raw;
+}
+
+export type CandleFileOptions = Omit<CandleCsvOptions, "market" | "source"> & {
+  /** Defaults to the `KRW-XXX` code in the file name. */
+  readonly market?: Market;
+};
+
+/** Read a `.csv` or `.csv.gz` candle file and validate it (see `parseCandleCsv`). */
+export async function readCandleCsvFile(path: string, options: CandleFileOptions = {}): Promise<CandleCsvImport> {
+  const market = options.market ?? marketFromFileName(path);
+  if (market === undefined) throw new ParseError("no market given and none in the file name (like KRW-BTC)", path);
+  return parseCandleCsv(await readMaybeGzip(path), { ...options, market, source: path });
+}
+
+/** Write candles as CSV in the import format; gzip-compressed when the path ends in `.gz`. */
+export async function writeCandleCsvFile(path: string, columns: CandleColumns): Promise<void> {
+  const text = formatCandleCsv(columns);
+  await Bun.write(path, path.endsWith(".gz") ? gzipSync(text) : text);
+}

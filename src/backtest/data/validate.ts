@@ -1,0 +1,207 @@
+import type { CandleColumns } from "./series.ts";
+import { isoTs, type DataIssue } from "./issues.ts";
+
+/** Default outlier threshold in robust standard deviations (see `findOutliers`). */
+export const DEFAULT_OUTLIER_K = 20;
+
+/** 1 / Phi^-1(3/4): scales a median absolute deviation to a normal standard deviation. */
+const MAD_TO_SIGMA = 1.482602218505602;
+/** sqrt(pi / 2): scales a mean absolute deviation to a normal standard deviation. */
+const MEAN_ABS_TO_SIGMA = 1.2533141373155003;
+
+/** One month interval: no fixed grid, so gap and alignment checks are skipped for it. */
+const MONTH_MS = 2_592_000_000;
+
+function lineOf(lines: ArrayLike<number> | undefined, i: number): number {
+  return lines === undefined ? 0 : lines[i]!;
+}
+
+export interface RowDefects {
+  readonly issues: DataIssue[];
+  /** 1 where the row has at least one row defect. */
+  readonly defective: Uint8Array;
+}
+
+/**
+ * Per-row value checks and ordering checks, in file order.
+ *
+ * Values: high >= max(open, close), low <= min(open, close), high >= low, prices > 0, volume >= 0.
+ * Order (over rows whose values passed and, for grid intervals, whose ts is on the grid anchored
+ * at the first row): a ts equal to one already seen is a `duplicate`, a ts below the largest seen
+ * is `out-of-order`. Misaligned and value-defective rows do not move the order bookkeeping, so one
+ * mistyped row cannot make every later row look out of order.
+ */
+export function findRowDefects(columns: CandleColumns, intervalMs: number, lines?: ArrayLike<number>): RowDefects {
+  const { ts, open, high, low, close, volume } = columns;
+  const n = ts.length;
+  const issues: DataIssue[] = [];
+  const defective = new Uint8Array(n);
+  const gridded = intervalMs !== MONTH_MS;
+  const anchor = n > 0 ? ts[0]! : 0;
+  let maxTs = -Infinity;
+  // Built only once an out-of-order row appears: then a duplicate may match any earlier ts.
+  let seen: Set<number> | null = null;
+  const flag = (i: number, kind: DataIssue["kind"], message: string) => {
+    defective[i] = 1;
+    issues.push({ kind, line: lineOf(lines, i), ts: ts[i]!, message });
+  };
+  for (let i = 0; i < n; i++) {
+    const t = ts[i]!;
+    const o = open[i]!;
+    const h = high[i]!;
+    const l = low[i]!;
+    const c = close[i]!;
+    if (!(o > 0 && h > 0 && l > 0 && c > 0)) flag(i, "non-positive-price", `price <= 0 (open ${o}, high ${h}, low ${l}, close ${c})`);
+    if (h < o || h < c || l > o || l > c || h < l) flag(i, "ohlc", `inconsistent OHLC (open ${o}, high ${h}, low ${l}, close ${c})`);
+    if (volume[i]! < 0) flag(i, "negative-volume", `volume ${volume[i]} < 0`);
+    if (gridded && (t - anchor) % intervalMs !== 0) {
+      flag(i, "misaligned", `ts ${isoTs(t)} is off the ${intervalMs} ms grid anchored at ${isoTs(anchor)}`);
+      continue;
+    }
+    if (defective[i] === 1) continue;
+    if (t > maxTs) {
+      maxTs = t;
+      seen?.add(t);
+    } else if (t === maxTs || seen?.has(t)) {
+      flag(i, "duplicate", `ts ${isoTs(t)} appears again`);
+    } else {
+      if (seen === null) {
+        seen = new Set();
+        for (let j = 0; j < i; j++) if (defective[j] === 0) seen.add(ts[j]!);
+      }
+      if (seen.has(t)) flag(i, "duplicate", `ts ${isoTs(t)} appears again`);
+      else {
+        flag(i, "out-of-order", `ts ${isoTs(t)} comes after ${isoTs(maxTs)}`);
+        seen.add(t);
+      }
+    }
+  }
+  return { issues, defective };
+}
+
+/**
+ * Missing grid slots between consecutive rows of increasing ts (rows whose ts does not exceed the
+ * largest so far are ignored here: they are order defects). One issue per gap, on the line of the
+ * first row after it, with the number of missing candles.
+ */
+export function findGaps(ts: ArrayLike<number>, intervalMs: number, lines?: ArrayLike<number>): DataIssue[] {
+  const issues: DataIssue[] = [];
+  if (intervalMs === MONTH_MS) return issues;
+  let prev = -Infinity;
+  for (let i = 0; i < ts.length; i++) {
+    const t = ts[i]!;
+    if (!(t > prev)) continue;
+    const missing = Math.ceil((t - prev) / intervalMs) - 1;
+    if (missing > 0 && prev !== -Infinity) {
+      issues.push({
+        kind: "gap",
+        line: lineOf(lines, i),
+        ts: t,
+        previousTs: prev,
+        missing,
+        message: `${missing} missing candle${missing === 1 ? "" : "s"} between ${isoTs(prev)} and ${isoTs(t)}`,
+      });
+    }
+    prev = t;
+  }
+  return issues;
+}
+
+/**
+ * Median of `xs`, reordering `xs` in place: Hoare's selection (quickselect) with a middle pivot,
+ * O(n) on average, where sorting would be O(n log n). For an even count, the mean of the two
+ * middle values.
+ */
+export function medianInPlace(xs: Float64Array): number {
+  const n = xs.length;
+  if (n === 0) return NaN;
+  const upper = selectInPlace(xs, n >> 1);
+  if (n % 2 === 1) return upper;
+  // After selection everything left of n/2 is <= upper: the lower middle is their maximum.
+  let lower = -Infinity;
+  for (let i = 0; i < n >> 1; i++) if (xs[i]! > lower) lower = xs[i]!;
+  return (lower + upper) / 2;
+}
+
+/** The k-th smallest value (0-based), partitioning `xs` around it. */
+function selectInPlace(xs: Float64Array, k: number): number {
+  let left = 0;
+  let right = xs.length - 1;
+  while (left < right) {
+    const pivot = xs[(left + right) >> 1]!;
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while (xs[i]! < pivot) i++;
+      while (xs[j]! > pivot) j--;
+      if (i <= j) {
+        const tmp = xs[i]!;
+        xs[i] = xs[j]!;
+        xs[j] = tmp;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else break;
+  }
+  return xs[k]!;
+}
+
+/**
+ * Close-to-close jumps far outside the series' own spread. With r = ln(close_i / close_j) over
+ * consecutive rows of increasing ts, a row is an outlier when |r - median(r)| > k x sigma, where
+ * sigma = 1.4826 x MAD(r) (the median absolute deviation scaled to a normal standard deviation;
+ * it ignores the jumps it is looking for, unlike a plain standard deviation). When more than half
+ * the returns are equal (MAD = 0, e.g. quiet one-minute data) sigma falls back to 1.2533 x the mean
+ * absolute deviation; when that is 0 too, nothing is an outlier. Reported, never dropped.
+ */
+export function findOutliers(columns: Pick<CandleColumns, "ts" | "close">, k = DEFAULT_OUTLIER_K, lines?: ArrayLike<number>): DataIssue[] {
+  const { ts, close } = columns;
+  const n = ts.length;
+  const returns = new Float64Array(n);
+  const rowOf = new Int32Array(n);
+  let m = 0;
+  let prevTs = -Infinity;
+  let prevClose = NaN;
+  for (let i = 0; i < n; i++) {
+    const t = ts[i]!;
+    const c = close[i]!;
+    if (!(t > prevTs) || !(c > 0)) continue;
+    if (prevClose > 0) {
+      returns[m] = Math.log(c / prevClose);
+      rowOf[m] = i;
+      m++;
+    }
+    prevTs = t;
+    prevClose = c;
+  }
+  if (m < 3) return [];
+  const r = returns.subarray(0, m);
+  const center = medianInPlace(Float64Array.from(r));
+  const deviations = new Float64Array(m);
+  let absSum = 0;
+  for (let i = 0; i < m; i++) {
+    deviations[i] = Math.abs(r[i]! - center);
+    absSum += deviations[i]!;
+  }
+  const mad = medianInPlace(Float64Array.from(deviations));
+  const sigma = mad > 0 ? MAD_TO_SIGMA * mad : MEAN_ABS_TO_SIGMA * (absSum / m);
+  if (!(sigma > 0)) return [];
+  const limit = k * sigma;
+  const issues: DataIssue[] = [];
+  for (let i = 0; i < m; i++) {
+    if (deviations[i]! > limit) {
+      const row = rowOf[i]!;
+      const pct = (Math.exp(r[i]!) - 1) * 100;
+      issues.push({
+        kind: "outlier",
+        line: lineOf(lines, row),
+        ts: ts[row]!,
+        message: `close moved ${pct.toFixed(2)}% from the previous close: ${(deviations[i]! / sigma).toFixed(1)} robust deviations (limit ${k})`,
+      });
+    }
+  }
+  return issues;
+}
