@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { SimulatedClock } from "../../../../src/clock/simulated.ts";
 import { SystemClock } from "../../../../src/clock/system.ts";
-import { FatalError, ParseError, RejectedError, RetryableError } from "../../../../src/core/errors.ts";
+import { FatalError, ParseError, RejectedError } from "../../../../src/core/errors.ts";
 import { INTERVALS, type OrderRequest } from "../../../../src/core/model.ts";
 import { BithumbRestClient, type BithumbRestClientOptions } from "../../../../src/exchange/bithumb/http/client.ts";
 import { CANDLE_PATHS } from "../../../../src/exchange/bithumb/urls.ts";
