@@ -69,9 +69,11 @@ function nextLine(bytes: Uint8Array, i: number, n: number): number {
 function skipHeader(bytes: Uint8Array, n: number): { dataStart: number; firstDataLine: number } {
   let i = 0;
   if (n >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) i = 3; // UTF-8 BOM
-  const first = bytes[i];
+  let j = i;
+  while (bytes[j] === SPACE || bytes[j] === TAB) j++;
+  const first = bytes[j];
   const startsLikeData = first === undefined || isDigit(first) || first === MINUS || first === PLUS || first === DOT;
-  if (startsLikeData || first === LF || first === CR || first === COMMA || first === SPACE) return { dataStart: i, firstDataLine: 1 };
+  if (startsLikeData || first === LF || first === CR || first === COMMA) return { dataStart: i, firstDataLine: 1 };
   const text = lineText(bytes, i, n);
   if (text.toLowerCase().replace(/\s+/g, "") !== CSV_HEADER) {
     throw new ParseError(`expected header "${CSV_HEADER}", got "${text}"`, "line 1", text);

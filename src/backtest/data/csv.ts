@@ -135,7 +135,8 @@ export function parseCandleCsv(input: Uint8Array | string, options: CandleCsvOpt
   const dropDefective = policy === "skip" || policy === "forward-fill";
   const kept = dropDefective ? keepRows(scanned.columns, scanned.lines, defects.defective.map((d) => 1 - d)) : scanned;
   const gaps = findGaps(kept.columns.ts, intervalMs, kept.lines);
-  const outliers = findOutliers(kept.columns, options.outlierK ?? DEFAULT_OUTLIER_K, kept.lines);
+  // Under `report` the defective rows are still there: jumps are measured around them.
+  const outliers = findOutliers(kept.columns, options.outlierK ?? DEFAULT_OUTLIER_K, kept.lines, dropDefective ? undefined : defects.defective);
   const { columns, filled } = policy === "forward-fill" ? forwardFill(kept.columns, intervalMs, gaps) : { columns: kept.columns, filled: 0 };
 
   const issues = [...rowDefects, ...gaps, ...outliers].sort((a, b) => a.line - b.line);

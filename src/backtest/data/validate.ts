@@ -9,6 +9,9 @@ const MAD_TO_SIGMA = 1.482602218505602;
 /** sqrt(pi / 2): scales a mean absolute deviation to a normal standard deviation. */
 const MEAN_ABS_TO_SIGMA = 1.2533141373155003;
 
+/** Fewer returns than this give no trustworthy spread: no outlier check. */
+const MIN_RETURNS_FOR_OUTLIERS = 20;
+
 /** One month interval: no fixed grid, so gap and alignment checks are skipped for it. */
 const MONTH_MS = 2_592_000_000;
 
@@ -80,17 +83,19 @@ export function findRowDefects(columns: CandleColumns, intervalMs: number, lines
 }
 
 /**
- * Missing grid slots between consecutive rows of increasing ts (rows whose ts does not exceed the
- * largest so far are ignored here: they are order defects). One issue per gap, on the line of the
- * first row after it, with the number of missing candles.
+ * Missing grid slots between consecutive rows of increasing ts that sit on the interval grid
+ * (anchored at the first row). Duplicate, out-of-order and misaligned rows are passed over; rows
+ * with bad values still occupy their slot. One issue per gap, on the line of the first row after
+ * it, with the number of missing candles.
  */
 export function findGaps(ts: ArrayLike<number>, intervalMs: number, lines?: ArrayLike<number>): DataIssue[] {
   const issues: DataIssue[] = [];
-  if (intervalMs === MONTH_MS) return issues;
+  if (intervalMs === MONTH_MS || ts.length === 0) return issues;
+  const anchor = ts[0]!;
   let prev = -Infinity;
   for (let i = 0; i < ts.length; i++) {
     const t = ts[i]!;
-    if (!(t > prev)) continue;
+    if (!(t > prev) || (t - anchor) % intervalMs !== 0) continue;
     const missing = Math.ceil((t - prev) / intervalMs) - 1;
     if (missing > 0 && prev !== -Infinity) {
       issues.push({
@@ -151,13 +156,19 @@ function selectInPlace(xs: Float64Array, k: number): number {
 
 /**
  * Close-to-close jumps far outside the series' own spread. With r = ln(close_i / close_j) over
- * consecutive rows of increasing ts, a row is an outlier when |r - median(r)| > k x sigma, where
+ * consecutive rows of increasing ts (rows marked in `exclude` passed over), a row is an outlier when |r - median(r)| > k x sigma, where
  * sigma = 1.4826 x MAD(r) (the median absolute deviation scaled to a normal standard deviation;
  * it ignores the jumps it is looking for, unlike a plain standard deviation). When more than half
  * the returns are equal (MAD = 0, e.g. quiet one-minute data) sigma falls back to 1.2533 x the mean
- * absolute deviation; when that is 0 too, nothing is an outlier. Reported, never dropped.
+ * absolute deviation; when that is 0 too, nothing is an outlier. With fewer than 20 returns there
+ * is no check. Reported, never dropped.
  */
-export function findOutliers(columns: Pick<CandleColumns, "ts" | "close">, k = DEFAULT_OUTLIER_K, lines?: ArrayLike<number>): DataIssue[] {
+export function findOutliers(
+  columns: Pick<CandleColumns, "ts" | "close">,
+  k = DEFAULT_OUTLIER_K,
+  lines?: ArrayLike<number>,
+  exclude?: Uint8Array,
+): DataIssue[] {
   const { ts, close } = columns;
   const n = ts.length;
   const returns = new Float64Array(n);
@@ -168,7 +179,7 @@ export function findOutliers(columns: Pick<CandleColumns, "ts" | "close">, k = D
   for (let i = 0; i < n; i++) {
     const t = ts[i]!;
     const c = close[i]!;
-    if (!(t > prevTs) || !(c > 0)) continue;
+    if (!(t > prevTs) || !(c > 0) || exclude?.[i] === 1) continue;
     if (prevClose > 0) {
       returns[m] = Math.log(c / prevClose);
       rowOf[m] = i;
@@ -177,7 +188,7 @@ export function findOutliers(columns: Pick<CandleColumns, "ts" | "close">, k = D
     prevTs = t;
     prevClose = c;
   }
-  if (m < 3) return [];
+  if (m < MIN_RETURNS_FOR_OUTLIERS) return [];
   const r = returns.subarray(0, m);
   const center = medianInPlace(Float64Array.from(r));
   const deviations = new Float64Array(m);

@@ -3,6 +3,8 @@
  * as positive loss fractions (0.02 = a 2% loss). Not annualised: they describe one candle.
  */
 
+// Losses are written `0 - x`, not `-x`: a zero loss must be +0, since -0 and 0 are distinct values.
+
 /** Tail probability of the 95% level. */
 export const TAIL_ALPHA = 0.05;
 
@@ -29,7 +31,7 @@ export function historicalTailRisk(returns: ArrayLike<number>): TailRisk {
   const sorted = Float64Array.from(returns as ArrayLike<number>).sort();
   let sum = 0;
   for (let i = 0; i < k; i++) sum += sorted[i]!;
-  return { var95: -sorted[k - 1]!, cvar95: -(sum / k) };
+  return { var95: 0 - sorted[k - 1]!, cvar95: 0 - sum / k };
 }
 
 /**
@@ -38,5 +40,5 @@ export function historicalTailRisk(returns: ArrayLike<number>): TailRisk {
  */
 export function parametricTailRisk(mean: number | null, std: number | null): TailRisk {
   if (mean === null || std === null) return { var95: null, cvar95: null };
-  return { var95: -(mean + Z_05 * std), cvar95: -(mean - std * NORMAL_CVAR_FACTOR) };
+  return { var95: 0 - (mean + Z_05 * std), cvar95: 0 - (mean - std * NORMAL_CVAR_FACTOR) };
 }
