@@ -164,7 +164,7 @@ describe("parseCandleCsv validation", () => {
   });
 
   it("falls back to the mean absolute deviation when most returns are zero (MAD = 0)", () => {
-    const closes = Array.from({ length: 100 }, (_, i) => (i % 10 === 0 ? 1001 : 1000));
+    const closes: number[] = Array.from({ length: 100 }, (_, i) => (i % 10 === 0 ? 1001 : 1000));
     closes[50] = 2000;
     const rows = closes.map((c, i) => `${T + i * 60_000},${c},${c},${c},${c},1`);
     const r = parseCandleCsv(csv(rows), { market: "KRW-BTC", outlierK: 20 });
