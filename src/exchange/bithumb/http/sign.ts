@@ -111,9 +111,15 @@ export function buildClaims(accessKey: string, nonce: string, timestamp: number,
   return { ...base, query_hash: sha512Hex(hashInput), query_hash_alg: "SHA512" };
 }
 
-/** HS256 with the secret's raw UTF-8 bytes as the key (not base64-decoded, API.md 2.1). */
-export function signJwt(claims: JwtClaims, secretKey: string): Promise<string> {
-  return new SignJWT({ ...claims }).setProtectedHeader({ alg: "HS256", typ: "JWT" }).sign(new TextEncoder().encode(secretKey));
+/** The HMAC key: the secret's raw UTF-8 bytes (not base64-decoded, API.md 2.1). */
+export function importSecret(secretKey: string): Promise<CryptoKey> {
+  return crypto.subtle.importKey("raw", new TextEncoder().encode(secretKey), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+}
+
+/** An HS256 JWT over `claims`, header `{"alg":"HS256","typ":"JWT"}`. */
+export async function signJwt(claims: JwtClaims, secretKey: string | CryptoKey): Promise<string> {
+  const key = typeof secretKey === "string" ? await importSecret(secretKey) : secretKey;
+  return new SignJWT({ ...claims }).setProtectedHeader({ alg: "HS256", typ: "JWT" }).sign(key);
 }
 
 export interface SignerOptions {
@@ -127,21 +133,23 @@ export interface SignerOptions {
 /** Signs requests with one key pair. A fresh token per request: nonce and timestamp never repeat. */
 export class BithumbSigner {
   private readonly accessKey: string;
-  private readonly secretKey: string;
+  /** Imported once: re-importing the secret per request was most of the signing cost. */
+  private readonly key: Promise<CryptoKey>;
   private readonly clock: Clock;
   private readonly nonce: () => string;
 
   constructor(options: SignerOptions) {
     if (!options.accessKey || !options.secretKey) throw new RangeError("Bithumb signing needs both an access key and a secret key");
     this.accessKey = options.accessKey;
-    this.secretKey = options.secretKey;
+    this.key = importSecret(options.secretKey);
     this.clock = options.clock;
     this.nonce = options.nonce ?? (() => crypto.randomUUID());
   }
 
   /** A JWT for a request whose parameter string is `hashInput` (empty: no parameters). */
-  token(hashInput = ""): Promise<string> {
-    return signJwt(buildClaims(this.accessKey, this.nonce(), this.clock.now(), hashInput), this.secretKey);
+  async token(hashInput = ""): Promise<string> {
+    const claims = buildClaims(this.accessKey, this.nonce(), this.clock.now(), hashInput);
+    return signJwt(claims, await this.key);
   }
 
   /** The `Authorization` header value. */
