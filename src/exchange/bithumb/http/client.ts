@@ -371,8 +371,9 @@ export class BithumbRestClient implements Exchange {
    */
   async placeOrderV1(request: V1OrderRequest): Promise<ExchangeOrder> {
     const body = buildV1OrderBody(request, await this.rulesFor(request.market));
+    const spec = this.spec("POST", PATHS.ordersV1, "private:order-create", body, true, false);
     try {
-      return parseOrder(parseJsonText(await this.transport.call(this.spec("POST", PATHS.ordersV1, "private:order-create", body, true, false)), "POST /v1/orders"), "POST /v1/orders");
+      return parseOrder(parseJsonText(await this.transport.call(spec), "POST /v1/orders"), "POST /v1/orders");
     } catch (error) {
       if (!isAmbiguousCreateFailure(error)) throw error;
       throw new RetryableError({ code: "order_state_unknown", ambiguous: true, cause: error, message: `v1 order state unknown (${String(error)}); reconcile by listing orders` });

@@ -1,4 +1,4 @@
-import { type ExchangeError, FatalError, isExchangeError, RetryableError } from "../../../core/errors.ts";
+import { FatalError, isExchangeError, RetryableError } from "../../../core/errors.ts";
 import { type Clock, sleep } from "../../../ports/clock.ts";
 import type { Logger } from "../../../log.ts";
 import type { EndpointGroup, RateLimiter } from "../rate-limit.ts";
@@ -136,8 +136,7 @@ export class HttpTransport {
       const text = await response.text();
       return { status: response.status, text, retryAfter: response.headers.get("retry-after") };
     } catch (cause) {
-      if (timedOut) throw timeoutError(endpoint, timeoutMs);
-      throw isExchangeError(cause) ? (cause as ExchangeError) : networkError(endpoint, cause);
+      throw timedOut ? timeoutError(endpoint, timeoutMs) : networkError(endpoint, cause);
     } finally {
       clock.clearTimeout(timer);
     }

@@ -223,8 +223,8 @@ export class BithumbWsClient implements MarketStream {
       this.counters.connects++;
       socket.addEventListener("open", () => generation === this.generation && this.onOpen());
       socket.addEventListener("message", (event) => generation === this.generation && this.onMessage(event.data));
-      // A protocol pong proves liveness like any frame (Bun's WebSocket emits "pong").
-      socket.addEventListener("pong" as "open", () => {
+      // A protocol pong proves liveness like any frame (Bun's WebSocket emits "pong"; the DOM typing does not know it).
+      (socket as EventTarget).addEventListener("pong", () => {
         if (generation === this.generation) this.lastReceived = this.clock.now();
       });
       socket.addEventListener("error", () => generation === this.generation && this.logger?.warn({ url: this.url }, "websocket error"));
