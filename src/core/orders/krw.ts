@@ -50,12 +50,14 @@ export function tickSize(price: number): number {
 
 /**
  * Count of `step`s in `value`, snapped to the nearest integer when within float noise, then
- * rounded in the asked direction.
+ * rounded in the asked direction. The tolerance is absolute in steps (a millionth of a step, or a
+ * few ulps of the count when that is larger): a relative tolerance would grow with the count and
+ * turn "down" into "nearest" for large step counts (1.123456789 must floor to 1.12345678).
  */
 function stepCount(value: number, step: number, mode: RoundMode): number {
   const q = value / step;
   const r = Math.round(q);
-  const snapped = Math.abs(q - r) <= 1e-9 * Math.max(1, Math.abs(q)) ? r : q;
+  const snapped = Math.abs(q - r) <= Math.max(1e-6, Math.abs(q) * 4 * Number.EPSILON) ? r : q;
   if (mode === "down") return Math.floor(snapped);
   if (mode === "up") return Math.ceil(snapped);
   return Math.round(snapped);
@@ -94,7 +96,7 @@ export function isOnTick(price: number): boolean {
   if (!Number.isFinite(price) || price <= 0) return false;
   const band = tickBand(price);
   const q = price / band.tick;
-  return Math.abs(q - Math.round(q)) <= 1e-9 * Math.max(1, Math.abs(q));
+  return Math.abs(q - Math.round(q)) <= Math.max(1e-6, Math.abs(q) * 4 * Number.EPSILON);
 }
 
 /** Move a price by `n` ticks (n may be negative), staying on the grid. */

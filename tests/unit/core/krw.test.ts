@@ -101,6 +101,13 @@ describe("KRW tick table (API.md 9)", () => {
 describe("volumes and amounts", () => {
   it("floors volumes to 8 decimals", () => {
     expect(floorVolume(0.123456789)).toBe(0.12345678);
+    // Large step counts must still floor, never round up past the balance.
+    expect(floorVolume(1.123456789)).toBe(1.12345678);
+    expect(floorVolume(123_456.123456789)).toBe(123_456.12345678);
+    expect(floorVolume(99.999999999)).toBe(99.99999999);
+    // Float noise just under a grid point is still that grid point.
+    expect(floorVolume(1.1234567799999999)).toBe(1.12345678);
+    expect(floorVolume(0.07 * 3)).toBe(0.21);
     expect(floorVolume(0.1 + 0.2)).toBe(0.3);
     expect(floorVolume(-1)).toBe(0);
     expect(floorVolume(Number.NaN)).toBe(0);
