@@ -16,4 +16,4 @@ export {
   type CandleColumns,
   type CandleSeries,
 } from "./series.ts";
-export { DEFAULT_OUTLIER_K, findGaps, findOutliers, findRowDefects, type RowDefects } from "./validate.ts";
+export { DEFAULT_OUTLIER_K, findGaps, findOutliers, findRowDefects, gridPhase, type RowDefects } from "./validate.ts";

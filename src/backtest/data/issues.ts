@@ -11,7 +11,7 @@ export const ROW_DEFECTS = [
   "duplicate",
   /** ts earlier than an earlier row's. */
   "out-of-order",
-  /** ts off the interval grid anchored at the first row. */
+  /** ts off the interval grid most rows are on (`gridPhase`). */
   "misaligned",
   /** high < max(open, close), low > min(open, close) or high < low. */
   "ohlc",

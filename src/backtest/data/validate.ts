@@ -15,6 +15,43 @@ const MIN_RETURNS_FOR_OUTLIERS = 20;
 /** One month interval: no fixed grid, so gap and alignment checks are skipped for it. */
 const MONTH_MS = 2_592_000_000;
 
+/** Non-negative remainder (ts before 1970 included). */
+function mod(t: number, m: number): number {
+  const r = t % m;
+  return r < 0 ? r + m : r;
+}
+
+/**
+ * Where the interval grid sits: the most common `ts mod interval` (0 for UTC-aligned hours; 15h for
+ * days that start at 00:00 KST). The mode rather than the first row's phase, so that one
+ * misaligned first row cannot make every other row look misaligned. Counted in runs, so the map is
+ * touched once per change of phase, not once per row.
+ */
+export function gridPhase(ts: ArrayLike<number>, intervalMs: number): number {
+  const counts = new Map<number, number>();
+  let run = NaN;
+  let runLength = 0;
+  for (let i = 0; i <= ts.length; i++) {
+    const phase = i < ts.length ? mod(ts[i]!, intervalMs) : NaN;
+    if (phase === run) {
+      runLength++;
+      continue;
+    }
+    if (runLength > 0) counts.set(run, (counts.get(run) ?? 0) + runLength);
+    run = phase;
+    runLength = 1;
+  }
+  let best = 0;
+  let bestCount = 0;
+  for (const [phase, count] of counts) {
+    if (count > bestCount) {
+      best = phase;
+      bestCount = count;
+    }
+  }
+  return best;
+}
+
 function lineOf(lines: ArrayLike<number> | undefined, i: number): number {
   return lines === undefined ? 0 : lines[i]!;
 }
@@ -29,8 +66,8 @@ export interface RowDefects {
  * Per-row value checks and ordering checks, in file order.
  *
  * Values: high >= max(open, close), low <= min(open, close), high >= low, prices > 0, volume >= 0.
- * Order (over rows whose values passed and, for grid intervals, whose ts is on the grid anchored
- * at the first row): a ts equal to one already seen is a `duplicate`, a ts below the largest seen
+ * Order (over rows whose values passed and, for grid intervals, whose ts is on the grid, see
+ * `gridPhase`): a ts equal to one already seen is a `duplicate`, a ts below the largest seen
  * is `out-of-order`. Misaligned and value-defective rows do not move the order bookkeeping, so one
  * mistyped row cannot make every later row look out of order.
  */
@@ -40,7 +77,7 @@ export function findRowDefects(columns: CandleColumns, intervalMs: number, lines
   const issues: DataIssue[] = [];
   const defective = new Uint8Array(n);
   const gridded = intervalMs !== MONTH_MS;
-  const anchor = n > 0 ? ts[0]! : 0;
+  const phase = gridPhase(ts, intervalMs);
   let maxTs = -Infinity;
   // Built only once an out-of-order row appears: then a duplicate may match any earlier ts.
   let seen: Set<number> | null = null;
@@ -57,8 +94,8 @@ export function findRowDefects(columns: CandleColumns, intervalMs: number, lines
     if (!(o > 0 && h > 0 && l > 0 && c > 0)) flag(i, "non-positive-price", `price <= 0 (open ${o}, high ${h}, low ${l}, close ${c})`);
     if (h < o || h < c || l > o || l > c || h < l) flag(i, "ohlc", `inconsistent OHLC (open ${o}, high ${h}, low ${l}, close ${c})`);
     if (volume[i]! < 0) flag(i, "negative-volume", `volume ${volume[i]} < 0`);
-    if (gridded && (t - anchor) % intervalMs !== 0) {
-      flag(i, "misaligned", `ts ${isoTs(t)} is off the ${intervalMs} ms grid anchored at ${isoTs(anchor)}`);
+    if (gridded && mod(t, intervalMs) !== phase) {
+      flag(i, "misaligned", `ts ${isoTs(t)} is off the ${intervalMs} ms grid the other rows are on`);
       continue;
     }
     if (defective[i] === 1) continue;
@@ -84,18 +121,18 @@ export function findRowDefects(columns: CandleColumns, intervalMs: number, lines
 
 /**
  * Missing grid slots between consecutive rows of increasing ts that sit on the interval grid
- * (anchored at the first row). Duplicate, out-of-order and misaligned rows are passed over; rows
+ * (see `gridPhase`). Duplicate, out-of-order and misaligned rows are passed over; rows
  * with bad values still occupy their slot. One issue per gap, on the line of the first row after
  * it, with the number of missing candles.
  */
 export function findGaps(ts: ArrayLike<number>, intervalMs: number, lines?: ArrayLike<number>): DataIssue[] {
   const issues: DataIssue[] = [];
   if (intervalMs === MONTH_MS || ts.length === 0) return issues;
-  const anchor = ts[0]!;
+  const phase = gridPhase(ts, intervalMs);
   let prev = -Infinity;
   for (let i = 0; i < ts.length; i++) {
     const t = ts[i]!;
-    if (!(t > prev) || (t - anchor) % intervalMs !== 0) continue;
+    if (!(t > prev) || mod(t, intervalMs) !== phase) continue;
     const missing = Math.ceil((t - prev) / intervalMs) - 1;
     if (missing > 0 && prev !== -Infinity) {
       issues.push({

@@ -76,11 +76,15 @@ describe("scanCandleCsv", () => {
   });
 
   it("grows its columns past the size estimate", () => {
-    // Short first rows make the estimate too small for the long rows that follow.
-    const short = Array.from({ length: 3000 }, (_, i) => `${i},1,1,1,1,1`);
-    const long = Array.from({ length: 3000 }, (_, i) => `${3000 + i},1.000000001,1.000000001,1.000000001,1.000000001,1.000000001`);
-    const { columns } = scanCandleCsv(new TextEncoder().encode([...long, ...short].reverse().join("\n")));
-    expect(columns.ts.length).toBe(6000);
+    // Long first rows (the estimate samples them) make the row estimate too small for the many
+    // short rows that follow.
+    const long = Array.from({ length: 3000 }, (_, i) => `${i},1.000000001,1.000000001,1.000000001,1.000000001,1.000000001`);
+    const short = Array.from({ length: 30_000 }, (_, i) => `${3000 + i},1,1,1,1,1`);
+    const { columns, lines } = scanCandleCsv(new TextEncoder().encode([...long, ...short].join("\n")));
+    expect(columns.ts.length).toBe(33_000);
+    expect(columns.ts[32_999]).toBe(32_999);
+    expect(columns.open[2999]).toBe(1.000000001);
+    expect(lines[32_999]).toBe(33_000);
   });
 });
 
@@ -142,6 +146,14 @@ describe("parseCandleCsv validation", () => {
       ["non-positive-price", 5],
       ["negative-volume", 6],
     ]);
+  });
+
+  it("judges alignment by the grid most rows are on, not by the first row", () => {
+    const r = parseCandleCsv(csv([`${T - H + 60_000},99,100,98,99,1`, row(0), row(1), row(2)]), { market: "KRW-BTC", interval: "1h" });
+    expect(kinds(r.issues)).toEqual([["misaligned", 2]]);
+    // Days starting at 00:00 KST (15:00 UTC) are a grid of their own, not misaligned.
+    const kstDays = [0, 1, 2].map((d) => `${T + 15 * H + d * 86_400_000},1,1,1,1,1`);
+    expect(parseCandleCsv(csv(kstDays), { market: "KRW-BTC" }).issues).toEqual([]);
   });
 
   it("does not let one mistyped row make every later row look out of order", () => {
