@@ -39,7 +39,9 @@ export function periodReturns(
   let current = periodOf(equity[0]![0] + offsetMs, period);
   let lastValue = equity[0]![1];
   for (let i = 1; i < n; i++) {
-    const [ts, v] = equity[i]!;
+    const point = equity[i]!;
+    const ts = point[0];
+    const v = point[1];
     const t = ts + offsetMs;
     if (t >= current.endMs) {
       out.push({ period: current.label, return: stepReturn(base, lastValue) });

@@ -24,7 +24,9 @@ export function drawdownSummary(equity: readonly EquityPoint[]): DrawdownSummary
   let maxTroughTs = peakTs;
   let maxDuration = 0;
   for (let i = 1; i < n; i++) {
-    const [ts, v] = equity[i]!;
+    const point = equity[i]!;
+    const ts = point[0];
+    const v = point[1];
     if (v >= peak) {
       // Back at (or above) the peak: an underwater spell, if any, ends here.
       if (equity[i - 1]![1] < peak && ts - peakTs > maxDuration) maxDuration = ts - peakTs;

@@ -14,6 +14,7 @@ export {
   valueReturns,
   YEAR_MS,
 } from "./returns.ts";
+export { medianInPlace, selectInPlace } from "./select.ts";
 export { historicalTailRisk, parametricTailRisk, TAIL_ALPHA, type TailRisk } from "./tail.ts";
 export { exposure, tradeStats, type TradeStats } from "./trades.ts";
 export type { BacktestMetrics, ClosePrices, EquityPoint, ExitReason, MetricsInput, PeriodReturn, TradeRecord } from "./types.ts";

@@ -3,6 +3,8 @@
  * as positive loss fractions (0.02 = a 2% loss). Not annualised: they describe one candle.
  */
 
+import { selectInPlace } from "./select.ts";
+
 // Losses are written `0 - x`, not `-x`: a zero loss must be +0, since -0 and 0 are distinct values.
 
 /** Tail probability of the 95% level. */
@@ -22,16 +24,21 @@ export interface TailRisk {
 /**
  * Historical VaR/CVaR: with the n returns sorted ascending and k = ceil(0.05 n), VaR = -r(k) (the
  * k-th smallest, the lower empirical 5% quantile) and CVaR = -mean of the k smallest. Null when
- * there are no returns.
+ * there are no returns. Selection, not a full sort: O(n) plus sorting the k tail values.
  */
 export function historicalTailRisk(returns: ArrayLike<number>): TailRisk {
   const n = returns.length;
   if (n === 0) return { var95: null, cvar95: null };
   const k = Math.max(1, Math.ceil(TAIL_ALPHA * n));
-  const sorted = Float64Array.from(returns as ArrayLike<number>).sort();
+  // After selecting the k-th smallest, the k - 1 values before it are the smaller ones (in some
+  // order): their sum is order-independent only up to rounding, so sort just those k for a
+  // deterministic CVaR.
+  const xs = Float64Array.from(returns as ArrayLike<number>);
+  const kth = selectInPlace(xs, k - 1);
+  const tail = xs.subarray(0, k).sort();
   let sum = 0;
-  for (let i = 0; i < k; i++) sum += sorted[i]!;
-  return { var95: 0 - sorted[k - 1]!, cvar95: 0 - sum / k };
+  for (let i = 0; i < k; i++) sum += tail[i]!;
+  return { var95: 0 - kth, cvar95: 0 - sum / k };
 }
 
 /**

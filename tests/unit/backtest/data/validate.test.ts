@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { findGaps, findRowDefects, modalSpacing } from "../../../../src/backtest/data/index.ts";
-import { medianInPlace } from "../../../../src/backtest/data/validate.ts";
+import { medianInPlace } from "../../../../src/core/stats/index.ts";
 
 describe("medianInPlace", () => {
   it("equals the median of the sorted values on random inputs with many ties", () => {
