@@ -144,6 +144,20 @@ describe("tail risk", () => {
     expect(historicalTailRisk([])).toEqual({ var95: null, cvar95: null });
   });
 
+  it("historical: selection gives the same figures as a full sort on random returns", () => {
+    let seed = 99;
+    const next = () => (seed = (seed * 48271) % 2147483647) / 2147483647 - 0.5;
+    for (let trial = 0; trial < 200; trial++) {
+      const n = 1 + (trial * 7) % 301;
+      const returns = Array.from({ length: n }, () => Math.round(next() * 50) / 1000); // many ties
+      const sorted = [...returns].sort((a, b) => a - b);
+      const k = Math.ceil(0.05 * n);
+      const t = historicalTailRisk(returns);
+      expect(t.var95).toBe(0 - sorted[k - 1]!);
+      expect(t.cvar95).toBe(0 - sorted.slice(0, k).reduce((a, b) => a + b, 0) / k);
+    }
+  });
+
   it("parametric: normal quantile and expected shortfall at 5%", () => {
     const t = parametricTailRisk(0.001, 0.02);
     expect(t.var95).toBeCloseTo(-(0.001 - 1.6448536269514722 * 0.02), 15);
