@@ -1,4 +1,4 @@
-import { readdirSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { ParseError } from "../../../core/errors.ts";
 import { isMarket, type Market } from "../../../core/model.ts";
@@ -92,6 +92,24 @@ export function marketOfFile(name: string): Market | undefined {
   return m && isMarket(m[1]) ? m[1] : undefined;
 }
 
+/** Parsed files by path, size and mtime: a process that starts several simulators parses each file once. */
+const parsed = new Map<string, { readonly stamp: string; readonly series: Promise<BaseSeries> }>();
+
+async function readSeries(path: string, market: Market): Promise<BaseSeries> {
+  const st = statSync(path);
+  const stamp = `${st.size}:${st.mtimeMs}`;
+  const hit = parsed.get(path);
+  if (hit && hit.stamp === stamp) return hit.series;
+  const series = (async () => {
+    const bytes = new Uint8Array(await Bun.file(path).arrayBuffer());
+    const text = new TextDecoder().decode(path.endsWith(".gz") ? Bun.gunzipSync(bytes) : bytes);
+    return parseCandleCsv(text, market, path);
+  })();
+  parsed.set(path, { stamp, series });
+  series.catch(() => parsed.delete(path));
+  return series;
+}
+
 /**
  * Load every `*-KRW-XXX-1m.csv` / `.csv.gz` in `dir` (or only `markets`). When a market has both
  * forms the plain `.csv` wins. Throws when a requested market has no file.
@@ -108,12 +126,5 @@ export async function loadCandleDir(dir: string, markets?: readonly Market[]): P
   const missing = wanted.filter((m) => !files.has(m));
   if (missing.length > 0) throw new Error(`no 1m candle file for ${missing.join(", ")} in ${dir}`);
   if (wanted.length === 0) throw new Error(`no *-KRW-XXX-1m.csv(.gz) files in ${dir}`);
-  return Promise.all(
-    wanted.map(async (market) => {
-      const path = join(dir, files.get(market)!);
-      const bytes = new Uint8Array(await Bun.file(path).arrayBuffer());
-      const text = new TextDecoder().decode(path.endsWith(".gz") ? Bun.gunzipSync(bytes) : bytes);
-      return parseCandleCsv(text, market, path);
-    }),
-  );
+  return Promise.all(wanted.map((market) => readSeries(join(dir, files.get(market)!), market)));
 }

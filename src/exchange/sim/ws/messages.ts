@@ -223,8 +223,8 @@ export function tradeMessage(trade: RevealedTrade, prevClose: number, stream: St
     trade_date: dashedDate(trade.ts, KST_OFFSET_MS),
     trade_time: colonTime(trade.ts, KST_OFFSET_MS),
     trade_timestamp: trade.ts,
-    timestamp: ts,
     sequential_id: trade.sequentialId,
+    timestamp: ts,
     stream_type: stream,
   };
 }
