@@ -11,6 +11,7 @@ export {
   intervalFromMs,
   makeSeries,
   modalSpacing,
+  modeOfRuns,
   seriesToCandles,
   sliceSeries,
   type CandleColumns,

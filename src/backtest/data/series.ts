@@ -101,40 +101,49 @@ export function intervalFromMs(ms: number): Interval | undefined {
 }
 
 /**
+ * The most frequent value of `valueAt(0) .. valueAt(n - 1)`, NaN values skipped; ties go to the
+ * smaller value; undefined when every value is NaN. Equal neighbours are counted as runs, so on
+ * regular data the map is touched once per change of value rather than once per element.
+ */
+export function modeOfRuns(n: number, valueAt: (i: number) => number): number | undefined {
+  const counts = new Map<number, number>();
+  let run = NaN;
+  let runLength = 0;
+  for (let i = 0; i < n; i++) {
+    const value = valueAt(i);
+    if (Number.isNaN(value)) continue;
+    if (value === run) {
+      runLength++;
+      continue;
+    }
+    if (runLength > 0) counts.set(run, (counts.get(run) ?? 0) + runLength);
+    run = value;
+    runLength = 1;
+  }
+  if (runLength > 0) counts.set(run, (counts.get(run) ?? 0) + runLength);
+  let best: number | undefined;
+  let bestCount = 0;
+  for (const [value, count] of counts) {
+    if (count > bestCount || (count === bestCount && best !== undefined && value < best)) {
+      best = value;
+      bestCount = count;
+    }
+  }
+  return best;
+}
+
+/**
  * The candle spacing of a timestamp column: the most frequent positive difference between
  * consecutive timestamps (the mode, so gaps and a few bad rows do not move it). NaN timestamps
  * are ignored; undefined when no positive difference exists.
  */
 export function modalSpacing(ts: ArrayLike<number>): number | undefined {
-  const counts = new Map<number, number>();
   let prev = NaN;
-  // Consecutive equal spacings are the common case: count runs, then touch the map once per run.
-  let run = NaN;
-  let runLength = 0;
-  const flush = () => {
-    if (runLength > 0) counts.set(run, (counts.get(run) ?? 0) + runLength);
-  };
-  for (let i = 0; i < ts.length; i++) {
+  return modeOfRuns(ts.length, (i) => {
     const t = ts[i]!;
-    if (Number.isNaN(t)) continue;
+    if (Number.isNaN(t)) return NaN;
     const d = t - prev;
     prev = t;
-    if (!(d > 0)) continue;
-    if (d === run) runLength++;
-    else {
-      flush();
-      run = d;
-      runLength = 1;
-    }
-  }
-  flush();
-  let best: number | undefined;
-  let bestCount = 0;
-  for (const [d, c] of counts) {
-    if (c > bestCount || (c === bestCount && best !== undefined && d < best)) {
-      best = d;
-      bestCount = c;
-    }
-  }
-  return best;
+    return d > 0 ? d : NaN;
+  });
 }
