@@ -124,3 +124,42 @@ describe("volumes and amounts", () => {
     expect(formatPrice(0.1233)).toBe("0.1233");
   });
 });
+
+describe("tick rounding at every price band (API.md 9)", () => {
+  /** 200 prices spread over each band, deterministic. */
+  function pricesIn(from: number, to: number): number[] {
+    const out: number[] = [];
+    for (let k = 1; k <= 200; k++) out.push(from + ((to - from) * k * 0.618_033_988_7) % (to - from));
+    return out;
+  }
+  const bands = KRW_TICK_BANDS.map((b, i) => ({ ...b, to: KRW_TICK_BANDS[i + 1]?.from ?? b.from * 200 }));
+
+  it.each(bands)("band from $from (tick $tick): down/up land on the grid within one tick, in order, and format exactly", ({ from, to, tick, decimals }) => {
+    for (const p of pricesIn(from === 0 ? tick : from, to)) {
+      const down = roundPrice(p, "down");
+      const up = roundPrice(p, "up");
+      const near = roundPrice(p, "nearest");
+      for (const r of [down, up, near]) {
+        expect(isOnTick(r), `${p} -> ${r}`).toBe(true);
+        const text = formatPrice(r);
+        expect(text).toMatch(/^\d+(\.\d+)?$/);
+        expect(Number(text)).toBe(r);
+        expect((text.split(".")[1] ?? "").length).toBeLessThanOrEqual(tickSize(r) >= 1 ? 0 : decimals);
+      }
+      expect(down).toBeLessThanOrEqual(p);
+      expect(up).toBeGreaterThanOrEqual(p);
+      expect(p - down).toBeLessThan(tick + 1e-9 * p);
+      expect(up - p).toBeLessThan(tickSize(up) + 1e-9 * p);
+      expect(near === down || near === up).toBe(true);
+    }
+  });
+
+  it.each(bands.slice(1))("the band edge $from is on both grids and rounding around it moves one tick", ({ from }) => {
+    const below = KRW_TICK_BANDS.find((b, i) => KRW_TICK_BANDS[i + 1]?.from === from)!;
+    expect(isOnTick(from)).toBe(true);
+    expect(roundPrice(from, "down")).toBe(from);
+    expect(roundPrice(from, "up")).toBe(from);
+    expect(roundPrice(from - below.tick / 2, "down")).toBe(Number((from - below.tick).toFixed(below.decimals)));
+    expect(roundPrice(from - below.tick / 2, "up")).toBe(from);
+  });
+});

@@ -6,7 +6,7 @@ import { indicatorFixture } from "../support/data.ts";
 function expectMatches(got: Float64Array, expected: readonly (number | null)[], tolerance: { relative?: number; absolute?: number }): void {
   expect(got.length).toBe(expected.length);
   for (let i = 0; i < expected.length; i++) {
-    const want = expected[i];
+    const want = expected[i] ?? null;
     if (want === null) {
       expect(Number.isNaN(got[i]!), `index ${i} should be warm-up (NaN), got ${got[i]}`).toBe(true);
       continue;
