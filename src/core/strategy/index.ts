@@ -9,7 +9,7 @@ export {
   type StrategyPresetName,
   warmupCandles,
 } from "./params.ts";
-export { checkProtectiveExits, openTradePlan, raiseStop, riskPerUnit, type TakeProfitLevel, takeProfitReason, type TradePlan, type TradePlanInit } from "./plan.ts";
+export { checkProtectiveExits, initialRisk, openTradePlan, raiseStop, riskPerUnit, type TakeProfitLevel, takeProfitReason, type TradePlan, type TradePlanInit } from "./plan.ts";
 export { crossedAbove, crossedBelow, signalStrength, stopDistance } from "./signal.ts";
 export type {
   AdjustStopIntent,

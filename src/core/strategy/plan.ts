@@ -76,6 +76,15 @@ export function riskPerUnit(plan: TradePlan): number {
   return plan.entryPrice - plan.initialStop;
 }
 
+/**
+ * KRW the whole position would lose at its initial stop (fees aside): the `risk` of the trade's
+ * `TradeOutcome` for risk's Kelly estimate (`pnl / risk` is its R-multiple). Read it from the plan
+ * after the entry fills, before exits change the volume.
+ */
+export function initialRisk(plan: TradePlan): number {
+  return plan.initialVolume * riskPerUnit(plan);
+}
+
 const NO_EXITS: readonly ProtectiveExit[] = Object.freeze([]);
 
 /** The 1-based take-profit reason for level index `i`. */

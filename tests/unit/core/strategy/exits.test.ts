@@ -7,6 +7,7 @@ import {
   type EmaCrossState,
   emaCross,
   type ExitIntent,
+  initialRisk,
   openTradePlan,
   resolveStrategyParams,
   type StrategyView,
@@ -70,6 +71,7 @@ describe("stop loss", () => {
     expect(plan.entryPrice).toBe(FILL);
     expect(plan.stop).toBe(FILL - 2 * SIGNAL_ATR);
     expect(plan.initialStop).toBe(plan.stop);
+    expect(initialRisk(plan)).toBe(3 * R);
   });
 
   it("can be a fixed percentage of the fill price instead", () => {
