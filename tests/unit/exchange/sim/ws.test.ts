@@ -236,6 +236,21 @@ describe("connection management", () => {
     expect(c.closeCode).toBeUndefined();
   });
 
+  it("answers ping frames with pong and counts them as traffic", async () => {
+    const wall = new SimulatedClock(Date.now());
+    const t = await sim({ wallClock: wall, heartbeatMs: 10_000, wsIdleTimeoutMs: 30_000 });
+    const c = await client(t.sim.wsUrl);
+    let pongs = 0;
+    c.ws.addEventListener("pong" as "message", () => pongs++);
+    for (let i = 0; i < 6; i++) {
+      (c.ws as unknown as { ping(): void }).ping();
+      for (let k = 0; k < 200 && pongs <= i; k++) await Bun.sleep(2);
+      wall.advance(10_000);
+    }
+    expect(pongs).toBe(6);
+    expect(c.closeCode).toBeUndefined();
+  });
+
   it("drops every connection on demand", async () => {
     const t = await sim();
     const a = await client(t.sim.wsUrl);
