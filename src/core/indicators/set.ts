@@ -51,6 +51,17 @@ interface SetStates {
 }
 
 /**
+ * `count` fresh series of `n` values carved out of ONE allocation: a single large buffer is cheaper
+ * to obtain (and to collect) than several, which on a VM is a large share of a batch pass's cost.
+ * The series share the buffer, so keeping one alive keeps them all.
+ */
+function freshColumns(n: number, count: number): () => Float64Array {
+  const buffer = new ArrayBuffer(n * count * Float64Array.BYTES_PER_ELEMENT);
+  let next = 0;
+  return () => new Float64Array(buffer, n * Float64Array.BYTES_PER_ELEMENT * next++, n);
+}
+
+/**
  * Every series as long as the input, NaN during each indicator's own warm-up (TA-Lib conventions,
  * default seeds). `out` may supply buffers to reuse (each exactly the input's length).
  */
@@ -69,12 +80,13 @@ export function indicatorSet(columns: CandleColumns, periods: IndicatorPeriods, 
     atr: atrInit(periods.atr),
     volume: periods.volume === undefined ? null : volumeRatioInit(periods.volume),
   };
+  const fresh = freshColumns(n, (out.emaFast ? 0 : 1) + (out.emaSlow ? 0 : 1) + (out.rsi ? 0 : 1) + (out.atr ? 0 : 1) + (volumes && !out.volumeRatio ? 1 : 0));
   const series = {
-    emaFast: outputBuffer(out.emaFast, n),
-    emaSlow: outputBuffer(out.emaSlow, n),
-    rsi: outputBuffer(out.rsi, n),
-    atr: outputBuffer(out.atr, n),
-    volumeRatio: volumes === undefined ? undefined : outputBuffer(out.volumeRatio, n),
+    emaFast: out.emaFast ? outputBuffer(out.emaFast, n) : fresh(),
+    emaSlow: out.emaSlow ? outputBuffer(out.emaSlow, n) : fresh(),
+    rsi: out.rsi ? outputBuffer(out.rsi, n) : fresh(),
+    atr: out.atr ? outputBuffer(out.atr, n) : fresh(),
+    volumeRatio: volumes === undefined ? undefined : out.volumeRatio ? outputBuffer(out.volumeRatio, n) : fresh(),
   };
   const warmup = Math.max(states.fast.warmup, states.slow.warmup, states.rsi.period + 1, states.atr.warmup, periods.volume ?? 0);
 
