@@ -18,7 +18,7 @@ import {
 } from "../indicators/index.ts";
 import type { Candle } from "../model.ts";
 import { type EmaCrossParams, emaCrossParamsSchema, warmupCandles } from "./params.ts";
-import { checkProtectiveExits, openTradePlan, raiseStop, type TradePlan } from "./plan.ts";
+import { checkProtectiveExits, openTradePlan, raiseStop, riskPerUnit, type TradePlan } from "./plan.ts";
 import { crossedAbove, crossedBelow, signalStrength, stopDistance } from "./signal.ts";
 import type { Bar, EntryReason, Intent, ProtectiveExit, Strategy, StrategyFill, StrategyPosition, StrategyStep, StrategyView } from "./types.ts";
 
@@ -191,9 +191,8 @@ function onFill(state: EmaCrossState, fill: StrategyFill, view: StrategyView): E
       plan.volume = position.volume;
       return state;
     }
-    const atr = state.entry?.atr ?? atrValue(state.atr);
-    const entryTs = plan?.entryTs ?? fill.ts;
-    const fresh = Number.isFinite(atr) && atr > 0 ? planFor(params, position, entryTs, stopDistance(params, position.avgPrice, atr)) : adoptPosition(state, position, atr);
+    const distance = plan !== null ? rebasedStopDistance(params, plan, position.avgPrice) : entryStopDistance(state, position.avgPrice);
+    const fresh = distance > 0 ? planFor(params, position, plan?.entryTs ?? fill.ts, distance) : adoptPosition(state, position, atrValue(state.atr));
     if (plan !== null) {
       fresh.barsHeld = plan.barsHeld;
       fresh.highestClose = Math.max(plan.highestClose, fresh.entryPrice);
@@ -213,6 +212,17 @@ function onFill(state: EmaCrossState, fill: StrategyFill, view: StrategyView): E
     if (params.takeProfits.breakevenAfterFirst) raiseStop(plan, plan.entryPrice, "stop");
   }
   return state;
+}
+
+/** Stop distance for a first entry fill: from the signal candle's ATR (the latest ATR if the signal is unknown); NaN if none. */
+function entryStopDistance(state: EmaCrossState, entryPrice: number): number {
+  const atr = state.entry?.atr ?? atrValue(state.atr);
+  return Number.isFinite(atr) && atr > 0 ? stopDistance(state.params, entryPrice, atr) : Number.NaN;
+}
+
+/** Stop distance when a later entry fill moves the average: the ATR distance chosen at the first fill, or the percentage of the new average. */
+function rebasedStopDistance(params: EmaCrossParams, plan: TradePlan, entryPrice: number): number {
+  return params.stopLoss.mode === "atr" ? riskPerUnit(plan) : entryPrice * params.stopLoss.percent;
 }
 
 /** `take_profit_2` -> 2; anything else -> 0. */

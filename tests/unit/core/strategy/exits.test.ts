@@ -222,10 +222,14 @@ describe("time stop", () => {
 });
 
 describe("position bookkeeping", () => {
-  it("several entry fills re-base the plan on the average price", () => {
+  it("several entry fills re-base the plan on the average price, keeping the signal candle's ATR distance", () => {
     let state = entered(small, 1);
+    // A candle closes between the two fills (a slow limit order): the ATR moves, the distance must not.
+    state = emaCross.onCandle(state, { ts: 9_000, open: 101, high: 120, low: 90, close: 101, volume: 10 }, view({ volume: 1, avgPrice: FILL, entryTs: 9_000 })).state;
     state = emaCross.onFill(state, { side: "bid", price: 103, volume: 1, ts: 9_100 }, view({ volume: 2, avgPrice: 102, entryTs: 9_000 }));
-    expect(state.trade).toMatchObject({ entryPrice: 102, initialVolume: 2, stop: 102 - 2 * SIGNAL_ATR, entryTs: 9_000 });
+    expect(state.trade!).toMatchObject({ entryPrice: 102, initialVolume: 2, entryTs: 9_000 });
+    expect(state.trade!.stop).toBeCloseTo(102 - 2 * SIGNAL_ATR, 12);
+    expect(state.trade!.barsHeld).toBe(1);
   });
 
   it("adopts a position it has no plan for (restart, external buy): stop from the current ATR", () => {
