@@ -35,6 +35,12 @@ function num(name: string, text: string | undefined): number | undefined {
   return v;
 }
 
+function int(name: string, text: string | undefined): number | undefined {
+  const v = num(name, text);
+  if (v !== undefined && (!Number.isInteger(v) || v < 0)) fail(`--${name} must be a non-negative integer, got ${JSON.stringify(text)}`);
+  return v;
+}
+
 async function main(): Promise<void> {
   let parsed;
   try {
@@ -108,14 +114,14 @@ async function main(): Promise<void> {
 
   const logLevel = flags["log-level"] ?? e.LOG_LEVEL;
   const logger = createLogger({ level: logLevel, format: "json", name: "sim", destination: pino.destination({ dest: 2, sync: true }), secrets: [e.SIM_SECRET_KEY ?? SIM_DEFAULT_SECRET_KEY] });
-  const seed = num("seed", flags.seed) ?? e.SIM_SEED ?? DEFAULT_SIM_SEED;
+  const seed = int("seed", flags.seed) ?? e.SIM_SEED ?? DEFAULT_SIM_SEED;
   const speed = num("speed", flags.speed) ?? e.SIM_SPEED ?? DEFAULT_SIM_SPEED;
 
   let sim;
   try {
     sim = await startSimulator({
       host: flags.host ?? "127.0.0.1",
-      port: num("port", flags.port) ?? e.SIM_PORT ?? 0,
+      port: int("port", flags.port) ?? e.SIM_PORT ?? 0,
       speed,
       seed,
       dataDir: flags.data ?? e.SIM_DATA_DIR ?? "data/candles",

@@ -180,19 +180,25 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
   const admin = createAdmin(services);
   const app = createSimApp(services, admin);
-  const server = Bun.serve<Conn>({
-    hostname: options.host ?? "127.0.0.1",
-    port: options.port ?? 0,
-    // Slow answers are a feature here (latency and ack-delay faults): never cut them.
-    idleTimeout: 0,
-    fetch: async (req, srv) => {
-      const path = new URL(req.url).pathname;
-      if (path === PUBLIC_WS_PATH) return wsHub.upgrade(req, srv, "public");
-      if (path === PRIVATE_WS_PATH) return wsHub.upgrade(req, srv, "private");
-      return app.fetch(req);
-    },
-    websocket: wsHub.handler(),
-  });
+  let server: ReturnType<typeof Bun.serve<Conn>>;
+  try {
+    server = Bun.serve<Conn>({
+      hostname: options.host ?? "127.0.0.1",
+      port: options.port ?? 0,
+      // Slow answers are a feature here (latency and ack-delay faults): never cut them.
+      idleTimeout: 0,
+      fetch: async (req, srv) => {
+        const path = new URL(req.url).pathname;
+        if (path === PUBLIC_WS_PATH) return wsHub.upgrade(req, srv, "public");
+        if (path === PRIVATE_WS_PATH) return wsHub.upgrade(req, srv, "private");
+        return app.fetch(req);
+      },
+      websocket: wsHub.handler(),
+    });
+  } catch (e) {
+    wsHub.stop(); // its keep-alive timer would otherwise hold the process open
+    throw e;
+  }
 
   // Replay driver: wake at the next trade (but not more often than minStep), reveal, repeat.
   const minStep = options.minStepMs ?? Math.max(1, speed * 20);

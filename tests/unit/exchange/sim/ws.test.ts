@@ -31,7 +31,7 @@ class Client {
 
   /** The first message (from `from`) matching `pred`, waiting briefly in real time. */
   async next(pred: (m: Msg) => boolean, from = 0): Promise<Msg> {
-    for (let i = 0; i < 500; i++) {
+    for (let i = 0; i < 1_500; i++) {
       const hit = this.messages.slice(from).find(pred);
       if (hit) return hit;
       await Bun.sleep(2);
@@ -39,8 +39,15 @@ class Client {
     throw new Error(`no matching message; got ${JSON.stringify(this.messages.slice(-5))}`);
   }
 
+  /** PING and wait for its answer: everything sent before has been handled by the server. */
+  async roundTrip(): Promise<void> {
+    const mark = this.messages.length;
+    this.send("PING");
+    await this.next((m) => m.status === "UP", mark);
+  }
+
   async closed(): Promise<number> {
-    for (let i = 0; i < 500 && this.closeCode === undefined; i++) await Bun.sleep(2);
+    for (let i = 0; i < 1_500 && this.closeCode === undefined; i++) await Bun.sleep(2);
     return this.closeCode!;
   }
 }
@@ -114,12 +121,13 @@ describe("public WebSocket", () => {
     const swap = await client(t.sim.wsUrl);
     swap.send([{ ticket: "a" }, { type: "ticker", codes: ["KRW-BTC"], isOnlyRealtime: true }]);
     swap.send([{ ticket: "b" }, { type: "trade", codes: ["KRW-XRP"], isOnlyRealtime: true }]);
-    await Bun.sleep(20);
+    await real.roundTrip();
+    await swap.roundTrip();
     advance(t, 120_000);
     await real.next((m) => m.type === "trade");
     await swap.next((m) => m.type === "trade" && m.code === "KRW-XRP");
     expect(snap.messages).toHaveLength(1);
-    expect(real.messages.every((m) => m.stream_type === "REALTIME")).toBe(true);
+    expect(real.messages.filter((m) => "type" in m).every((m) => m.stream_type === "REALTIME")).toBe(true);
     expect(swap.messages.some((m) => m.type === "ticker")).toBe(false);
   });
 
@@ -159,7 +167,7 @@ describe("private WebSocket", () => {
     const t = await sim();
     const c = await client(t.sim.wsPrivateUrl, { authorization: `Bearer ${await jwt(t.signClock)}` });
     c.send([{ ticket: "p" }, { type: "myOrder", codes: ["KRW-XRP"] }, { type: "myAsset" }]);
-    await Bun.sleep(20);
+    await c.roundTrip();
     const body = { market: "KRW-XRP", side: "bid", order_type: "limit", price: "1000", volume: "10", client_order_id: "ws-1" };
     const placed = (await (await privateCall(t, "POST", "/v2/orders", undefined, body)).json()) as { order_id: string };
     const wait = await c.next((m) => m.type === "myOrder" && m.state === "wait");
@@ -200,7 +208,7 @@ describe("private WebSocket", () => {
     const t = await sim();
     const c = await client(t.sim.wsPrivateUrl, { authorization: `Bearer ${await jwt(t.signClock)}` });
     c.send([{ ticket: "p" }, { type: "myOrder" }, { format: "SIMPLE" }]);
-    await Bun.sleep(20);
+    await c.roundTrip();
     await privateCall(t, "POST", "/v2/orders", undefined, { market: "KRW-BTC", side: "bid", order_type: "price", price: "50000" });
     const trade = await c.next((m) => m.ty === "myOrder" && m.s === "trade");
     expect(trade).toMatchObject({ cd: "KRW-BTC", sd: "buy", ot: "price", op: 0, oq: 0, oa: 50000, st: "REALTIME" });
@@ -216,9 +224,10 @@ describe("connection management", () => {
     const wall = new SimulatedClock(Date.now());
     const t = await sim({ wallClock: wall, heartbeatMs: 10_000, wsIdleTimeoutMs: 120_000 });
     const c = await client(t.sim.wsUrl);
-    await Bun.sleep(10);
+    await c.roundTrip();
+    const mark = c.messages.length;
     wall.advance(10_000);
-    expect(await c.next((m) => m.status === "UP")).toEqual({ status: "UP" });
+    expect(await c.next((m) => m.status === "UP", mark)).toEqual({ status: "UP" });
     wall.advance(110_000);
     expect(await c.closed()).toBe(1001);
   });
@@ -255,7 +264,8 @@ describe("connection management", () => {
     const t = await sim();
     const a = await client(t.sim.wsUrl);
     const b = await client(t.sim.wsPrivateUrl, { authorization: `Bearer ${await jwt(t.signClock)}` });
-    await Bun.sleep(10);
+    await a.roundTrip();
+    await b.roundTrip();
     expect(t.sim.admin.dropWebSockets()).toBe(2);
     expect(await a.closed()).toBe(1006);
     expect(await b.closed()).toBe(1006);
