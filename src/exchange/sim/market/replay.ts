@@ -232,7 +232,7 @@ export class MarketReplay {
     const first = Math.max(0, this.timeline.indexAtOrAfter(start));
     const prevClose = first > 0 ? this.timeline.candle(first - 1).close : this.timeline.candle(0).open;
     const day = this.newDayFrom(start, prevClose, first);
-    for (let g = first; g < this.slotIndex; g++) for (const t of this.timeline.trades(g)) day.acc.add(t);
+    for (let g = first; g < this.slotIndex; g++) for (const t of this.timeline.synthesize(g)) day.acc.add(t);
     for (let i = 0; i < this.revealedCount; i++) day.acc.add(this.slotTrades[i]!);
     return day;
   }

@@ -24,7 +24,8 @@ export interface RangeExtremes {
 const BLOCK = 64;
 const CHUNK_BITS = 10;
 const CHUNK = 1 << CHUNK_BITS;
-const TRADE_CACHE = 4_096;
+/** Recent slots' trades kept per market (the playing minute and what trade/candle queries revisit). */
+const TRADE_CACHE = 256;
 const CHUNK_CACHE = 256;
 
 interface ChunkPrefix {
@@ -134,10 +135,15 @@ export class MarketTimeline {
   trades(slot: number): SynthTrade[] {
     const hit = this.tradeCache.get(slot);
     if (hit) return hit;
-    const trades = synthesizeTrades(this.candle(slot), hashSeed(this.seed, "trades", this.market, slot));
+    const trades = this.synthesize(slot);
     if (this.tradeCache.size >= TRADE_CACHE) this.tradeCache.delete(this.tradeCache.keys().next().value!);
     this.tradeCache.set(slot, trades);
     return trades;
+  }
+
+  /** The same trades without touching the cache (for one-off scans over many slots). */
+  synthesize(slot: number): SynthTrade[] {
+    return this.tradeCache.get(slot) ?? synthesizeTrades(this.candle(slot), hashSeed(this.seed, "trades", this.market, slot));
   }
 
   /** Last slot whose candle opens at or before `t`; -1 when `t` is before the recording. */
@@ -173,7 +179,7 @@ export class MarketTimeline {
       let v = 0;
       let t = 0;
       let a = 0;
-      for (const tr of synthesizeTrades(this.candle(c * CHUNK + j), hashSeed(this.seed, "trades", this.market, c * CHUNK + j))) {
+      for (const tr of this.synthesize(c * CHUNK + j)) {
         v += tr.volumeUnits;
         t += (tr.price * tr.volumeUnits) / 1e8;
         if (tr.side === "ASK") a += tr.volumeUnits;
