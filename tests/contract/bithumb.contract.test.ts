@@ -244,7 +244,7 @@ describe("faults the client must survive", () => {
     const ack = await client.placeOrder(request);
     expect(ack.orderId).toMatch(/^C\d{19}$/);
     const state = sim.admin.state();
-    const withId = (state.orders as ExchangeOrderLike[]).filter((o) => o.client_order_id === request.clientOrderId);
+    const withId = (state.orders as readonly ExchangeOrderLike[]).filter((o) => o.client_order_id === request.clientOrderId);
     expect(withId).toHaveLength(1);
     await client.cancelOrder({ orderId: ack.orderId });
   });
