@@ -60,13 +60,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", healthRoutes(deps));
   app.route("/", metricsRoutes(deps));
 
-  app.use(`${API_PREFIX}/*`, bearerAuth({ authenticate: tokenAuthenticator(tokens), logger: deps.logger }));
-  app.use(`${API_PREFIX}/*`, bodyLimit({ maxSize: deps.maxBodyBytes ?? 64 * 1024 }));
   app.use(`${API_PREFIX}/*`, async (c, next) => {
     await next();
     // Positions, balances and the audit trail must not sit in shared or browser caches.
     c.header("Cache-Control", "no-store");
   });
+  app.use(`${API_PREFIX}/*`, bearerAuth({ authenticate: tokenAuthenticator(tokens), logger: deps.logger }));
+  app.use(`${API_PREFIX}/*`, bodyLimit({ maxSize: deps.maxBodyBytes ?? 64 * 1024 }));
   app.route(API_PREFIX, actorRoutes(commandDeps));
   app.route(API_PREFIX, tradingRoutes(commandDeps));
   app.route(API_PREFIX, recordRoutes(deps));

@@ -295,6 +295,7 @@ describe("records", () => {
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     const refused = await h.request("/api/v1/positions", { token: null });
     expect(refused.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(refused.headers.get("cache-control")).toBe("no-store");
   });
 
   it("refuses an oversized request body with 413 JSON before running the command", async () => {
