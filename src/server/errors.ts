@@ -69,11 +69,24 @@ export function errorHandler(logger: Logger) {
     if (err instanceof HTTPException) {
       const status = (err.status >= 400 ? err.status : 500) as ContentfulStatusCode;
       const code = CODE_BY_STATUS[status] ?? (status >= 500 ? "internal_error" : "bad_request");
-      return c.json(errorBody(code, err.message || MESSAGE_BY_STATUS[status] || code.replaceAll("_", " ")), status);
+      return c.json(errorBody(code, err.message || MESSAGE_BY_STATUS[status] || code.replaceAll("_", " ")), status, passOnHeaders(err.res));
     }
     logger.error({ err, reqId: c.get("requestId"), method: c.req.method, path: c.req.path }, "request failed");
     return c.json(errorBody("internal_error", "internal server error"), 500);
   };
+}
+
+/**
+ * Headers a middleware put on the response it attached to its HTTPException (a
+ * `WWW-Authenticate` challenge, `Retry-After`), minus the ones that described its own body.
+ */
+function passOnHeaders(res: Response | undefined): Record<string, string> | undefined {
+  if (!res) return undefined;
+  const out: Record<string, string> = {};
+  res.headers.forEach((value, name) => {
+    if (name !== "content-type" && name !== "content-length") out[name] = value;
+  });
+  return out;
 }
 
 /** `app.notFound`: the same JSON shape for unknown paths and methods. */

@@ -1,4 +1,8 @@
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
 import { afterEach, describe, expect, it } from "vitest";
+import { errorHandler } from "../../../src/server/errors.ts";
+import { silentLogger } from "../../../src/log.ts";
 import { CLIENT_IP, harness, TOKEN, type Harness } from "./support.ts";
 
 let h: Harness;
@@ -64,5 +68,25 @@ describe("secrets in logs", () => {
     expect(text).not.toContain(TOKEN);
     expect(text.toLowerCase()).not.toContain("authorization");
     expect(text.toLowerCase()).not.toContain("bearer");
+  });
+});
+
+describe("errors from Hono's own middleware", () => {
+  it("come out in the API's JSON shape, keeping the headers the middleware set", async () => {
+    const app = new Hono();
+    app.get("/limited", () => {
+      throw new HTTPException(429, { res: new Response("Too Many Requests", { status: 429, headers: { "Retry-After": "30", "Content-Type": "text/plain" } }) });
+    });
+    app.get("/plain", () => {
+      throw new HTTPException(403, { message: "not for you" });
+    });
+    app.onError(errorHandler(silentLogger()));
+    const limited = await app.request("/limited");
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("retry-after")).toBe("30");
+    expect(limited.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(await limited.json()).toEqual({ error: { code: "too_many_requests", message: "too many requests" } });
+    const plain = await app.request("/plain");
+    expect(await plain.json()).toEqual({ error: { code: "forbidden", message: "not for you" } });
   });
 });
