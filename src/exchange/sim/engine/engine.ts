@@ -21,6 +21,8 @@ import {
   type AccountBalance,
   type CancelType,
   type EngineEvent,
+  type EngineIds,
+  type EngineState,
   isAmountOrder,
   type OrderInput,
   type ReadonlyOrder,
@@ -48,12 +50,19 @@ export interface LiquiditySource {
 }
 
 export interface EngineOptions {
-  /** Fee rate charged on every fill, maker and taker alike (e.g. 0.0025). */
+  /** Fee rate charged on taker fills, and on maker fills unless `makerFeeRate` is set (e.g. 0.0025). */
   readonly feeRate: Fixed;
+  /** Fee rate on fills of resting orders (default: `feeRate`). */
+  readonly makerFeeRate?: Fixed;
   /** Minimum order notional in KRW (API.md 9: 5,000). */
   readonly minTotal: Fixed;
+  /** Starting KRW of a new account (ignored when `restore` is given). */
   readonly initialKrw: Fixed;
   readonly liquidity: LiquiditySource;
+  /** Start from a saved ledger instead of an empty account. */
+  readonly restore?: EngineState;
+  /** Id format (default: `C` + 19 digits from fixed bases plus the sequence number). */
+  readonly ids?: EngineIds;
 }
 
 /** Lookup key of an order: the exchange id or the caller's id. */
@@ -79,12 +88,18 @@ function exchangeId(base: bigint, seq: number): string {
   return `C${(base + BigInt(seq)).toString().padStart(19, "0")}`;
 }
 
+const DEFAULT_IDS: EngineIds = {
+  order: (seq) => exchangeId(ORDER_ID_BASE, seq),
+  trade: (seq) => exchangeId(TRADE_ID_BASE, seq),
+};
+
 /**
  * The simulated exchange's ledger and matching: accounts, orders, fills.
  *
  * Resting limit orders fill against the replayed tape: a trade at price p fills bids priced at or
  * above p and asks at or below p, at the order's own price (as the maker), sharing the trade's
- * volume in price-time priority. Takers (market, best, crossing limits, ioc/fok) walk the live
+ * volume in price-time priority. A trade stamped before an order was placed never fills it (the
+ * paper exchange feeds trades that may predate its orders). Takers (market, best, crossing limits, ioc/fok) walk the live
  * synthetic book level by level, consuming it. The caller passes `now`; the engine has no clock.
  * Orders never trade with each other.
  *
@@ -93,6 +108,7 @@ function exchangeId(base: bigint, seq: number): string {
  */
 export class MatchingEngine {
   private readonly options: EngineOptions;
+  private readonly ids: EngineIds;
   private readonly accounts = new Map<string, Account>();
   private readonly byId = new Map<string, SimOrder>();
   private readonly byClientId = new Map<string, SimOrder>();
@@ -107,11 +123,22 @@ export class MatchingEngine {
 
   constructor(options: EngineOptions) {
     this.options = options;
-    this.account(QUOTE).balance = options.initialKrw;
+    this.ids = options.ids ?? DEFAULT_IDS;
+    if (options.restore) this.load(options.restore);
+    else this.account(QUOTE).balance = options.initialKrw;
   }
 
   get feeRate(): Fixed {
     return this.options.feeRate;
+  }
+
+  get makerFeeRate(): Fixed {
+    return this.options.makerFeeRate ?? this.options.feeRate;
+  }
+
+  /** The last order and fill sequence numbers handed out (saved with the ledger). */
+  get sequences(): { readonly orderSeq: number; readonly tradeSeq: number } {
+    return { orderSeq: this.orderSeq, tradeSeq: this.tradeSeq };
   }
 
   get minTotal(): Fixed {
@@ -218,7 +245,8 @@ export class MatchingEngine {
   private accept(input: OrderInput, now: number): SimOrder {
     const { market, side, type } = input;
     const sideName = side === "bid" ? "bid" : "ask";
-    const rate = this.options.feeRate;
+    // The fee reserve must cover the dearer of the two rates: a bid may fill as taker or maker.
+    const rate = this.options.feeRate > this.makerFeeRate ? this.options.feeRate : this.makerFeeRate;
 
     if (type === "limit") {
       const price = input.price!;
@@ -250,7 +278,7 @@ export class MatchingEngine {
 
     const seq = ++this.orderSeq;
     const order: SimOrder = {
-      id: exchangeId(ORDER_ID_BASE, seq),
+      id: this.ids.order(seq),
       seq,
       ...(input.clientOrderId !== undefined ? { clientOrderId: input.clientOrderId } : {}),
       market,
@@ -359,6 +387,7 @@ export class MatchingEngine {
     let pool = volume;
     for (const order of this.resting.reachedBy(market, side, price)) {
       if (pool <= ZERO) break;
+      if (order.createdAt > ts) continue; // the trade happened before the order existed
       const v = minFixed(order.remainingVolume, pool);
       pool -= v;
       this.fill(order, order.price!, v, ts, true);
@@ -369,7 +398,7 @@ export class MatchingEngine {
   /** Book one execution: move coin and KRW, charge the fee, record the fill. */
   private fill(order: SimOrder, price: Fixed, volume: Fixed, ts: number, maker: boolean): void {
     const funds = mulFixed(price, volume);
-    const fee = quantize(mulFixed(funds, this.options.feeRate, "floor"), FEE_DECIMALS, "floor");
+    const fee = quantize(mulFixed(funds, maker ? this.makerFeeRate : this.options.feeRate, "floor"), FEE_DECIMALS, "floor");
     const coin = baseCurrency(order.market);
     const quote = this.account(QUOTE);
     const base = this.account(coin);
@@ -393,7 +422,7 @@ export class MatchingEngine {
     order.executedVolume += volume;
     order.executedFunds += funds;
     order.paidFee += fee;
-    const fill: SimFill = { tradeId: exchangeId(TRADE_ID_BASE, ++this.tradeSeq), price, volume, funds, fee, ts, maker };
+    const fill: SimFill = { tradeId: this.ids.trade(++this.tradeSeq), price, volume, funds, fee, ts, maker };
     order.fills.push(fill);
     this.touched.add(QUOTE).add(coin);
     this.emit(order, "trade", ts, fill);
@@ -418,6 +447,37 @@ export class MatchingEngine {
   }
 
   // ---------------------------------------------------------------- plumbing
+
+  /**
+   * Take over a saved ledger: balances, every order (open limit orders go back on the resting
+   * index in their original time priority) and the sequence counters. Refuses a ledger whose locks
+   * do not equal what its open orders hold, so a damaged save cannot create or lose money.
+   */
+  private load(state: EngineState): void {
+    for (const a of state.accounts) this.accounts.set(a.currency, { balance: a.balance, locked: a.locked, avgBuyPrice: a.avgBuyPrice });
+    if (!this.accounts.has(QUOTE)) this.account(QUOTE);
+    const held = new Map<string, Fixed>();
+    for (const order of [...state.orders].sort((a, b) => a.seq - b.seq)) {
+      if (this.byId.has(order.id)) throw new RangeError(`saved ledger has order ${order.id} twice`);
+      this.byId.set(order.id, order);
+      if (order.clientOrderId !== undefined) this.byClientId.set(order.clientOrderId, order);
+      this.all.push(order);
+      if (order.state !== "wait") continue;
+      this.open.add(order);
+      if (order.type === "limit") this.resting.add(order);
+      const currency = this.lockCurrency(order);
+      held.set(currency, (held.get(currency) ?? ZERO) + order.locked);
+    }
+    for (const currency of new Set([...this.accounts.keys(), ...held.keys()])) {
+      const locked = this.accounts.get(currency)?.locked ?? ZERO;
+      const expected = held.get(currency) ?? ZERO;
+      if (locked !== expected) throw new RangeError(`saved ledger is inconsistent: ${currency} locked ${formatFixed(locked)} but open orders hold ${formatFixed(expected)}`);
+    }
+    const maxSeq = this.all.reduce((m, o) => Math.max(m, o.seq), 0);
+    if (state.orderSeq < maxSeq) throw new RangeError(`saved order sequence ${state.orderSeq} is behind order seq ${maxSeq}`);
+    this.orderSeq = state.orderSeq;
+    this.tradeSeq = state.tradeSeq;
+  }
 
   private lockCurrency(order: SimOrder): string {
     return order.side === "bid" ? QUOTE : baseCurrency(order.market);

@@ -93,3 +93,21 @@ export type EngineEvent =
       readonly ts: number;
     }
   | { readonly type: "assets"; readonly assets: readonly AccountBalance[]; readonly ts: number };
+
+/**
+ * A ledger to start from instead of an empty account (the paper exchange reloads its account from
+ * disk). Orders oldest first; their `locked` amounts must add up to each currency's lock.
+ */
+export interface EngineState {
+  readonly accounts: readonly AccountBalance[];
+  readonly orders: readonly SimOrder[];
+  /** Last order and fill sequence numbers handed out (new ones continue after them). */
+  readonly orderSeq: number;
+  readonly tradeSeq: number;
+}
+
+/** How order and fill ids are written from their sequence numbers (`C` + 19 digits by default). */
+export interface EngineIds {
+  order(seq: number): string;
+  trade(seq: number): string;
+}
