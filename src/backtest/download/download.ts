@@ -143,6 +143,7 @@ export async function downloadCandles(options: DownloadOptions): Promise<Downloa
   const end = Math.min(options.to ?? Infinity, exchangeNow);
   const alreadyStored = await store.storedTimes(start, end);
   const segments = planSegments(alreadyStored, start, end, interval);
+  if (start >= end) notes.push(`nothing to fetch: the first candle wanted (${isoTs(start)}) does not open before the end (${isoTs(end)})`);
 
   const walk = new Walk(options, requests, exchangeNow, notes);
   let completed = true;
