@@ -459,6 +459,11 @@ export class PaperExchange implements Exchange {
         case "orderbook":
           if (isMarket(event.orderbook.market)) this.books.update(event.orderbook);
           return;
+        case "connected":
+          // The subscription becomes active only now: trades printed since the start-up catch-up
+          // (or since the order that made a market watched) are read over REST.
+          void this.catchUp([...this.watched]);
+          return;
         case "resync": {
           const markets = event.markets.length > 0 ? event.markets.filter((m) => this.watched.has(m)) : [...this.watched];
           void this.catchUp(markets);

@@ -187,7 +187,7 @@ describe("paper exchange: resting limit orders fill from the public tape", () =>
     expect((await ex.getOrder(sell))!).toMatchObject({ state: "done", executedFunds: 12_360_000, paidFee: 30_900 });
   });
 
-  it("catches up over REST after a resync: a trade the stream missed still fills", async () => {
+  it("catches up over REST after a resync or a connect: a trade the stream missed still fills", async () => {
     const { paper, stream, source } = await rig();
     const ack = await paper.exchange.placeOrder(limit(BTC, "bid", 99_000_000, 0.01));
     source.addTrade(trade(BTC, 98_000_000, 0.003, T0 + 10));
@@ -197,6 +197,11 @@ describe("paper exchange: resting limit orders fill from the public tape", () =>
     stream.emit({ type: "resync", ts: T0 + 30, reason: "reconnected", markets: [BTC] }); // same tape again: no second fill
     await settle();
     expect((await paper.exchange.getOrder(ack))!.executedVolume).toBe(0.003);
+    // The first connect also catches up: the subscription only became active then.
+    source.addTrade(trade(BTC, 98_000_000, 0.002, T0 + 40));
+    stream.emit({ type: "connected", ts: T0 + 50 });
+    await settle();
+    expect((await paper.exchange.getOrder(ack))!.executedVolume).toBe(0.005);
   });
 
   it("ignores unusable trades from the stream", async () => {
