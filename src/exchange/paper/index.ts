@@ -3,6 +3,8 @@ export {
   createPaperExchange,
   DEFAULT_BOOK_MAX_AGE_MS,
   DEFAULT_PAPER_INITIAL_KRW,
+  defaultPaperStorePath,
+  PAPER_STORE_FILE,
   PaperExchange,
   type PaperExchangeHandle,
   type PaperExchangeOptions,

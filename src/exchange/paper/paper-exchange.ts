@@ -1,3 +1,4 @@
+import { dirname, join } from "node:path";
 import { FatalError, RejectedError, RetryableError } from "../../core/errors.ts";
 import {
   type Balance,
@@ -55,6 +56,8 @@ import { TradeTape } from "./tape.ts";
  */
 
 export const DEFAULT_PAPER_INITIAL_KRW = 10_000_000;
+/** File name of the paper account, kept next to the bot database (`data/bot.db` -> `data/paper.db`). */
+export const PAPER_STORE_FILE = "paper.db";
 /** A streamed or fetched book older than this is refreshed over REST before a taker walks it. */
 export const DEFAULT_BOOK_MAX_AGE_MS = 2_000;
 const DEFAULT_MARKETS_TTL_MS = 10 * 60_000;
@@ -118,6 +121,11 @@ export async function createPaperExchange(options: PaperExchangeOptions): Promis
     throw error;
   }
   return { exchange, privateStream: exchange.privateStream, close: () => exchange.close() };
+}
+
+/** Where the paper account lives by default: `paper.db` in the bot database's folder. */
+export function defaultPaperStorePath(databasePath: string): string {
+  return join(dirname(databasePath), PAPER_STORE_FILE);
 }
 
 function rate(value: number | undefined, fallback: number, name: string): Fixed {

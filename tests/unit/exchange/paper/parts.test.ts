@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { SimulatedClock } from "../../../../src/clock/simulated.ts";
 import { LiveBooks } from "../../../../src/exchange/paper/books.ts";
 import { newIdPrefix, paperIds } from "../../../../src/exchange/paper/ids.ts";
+import { defaultPaperStorePath } from "../../../../src/exchange/paper/index.ts";
 import { PaperStore } from "../../../../src/exchange/paper/store.ts";
 import { TradeTape } from "../../../../src/exchange/paper/tape.ts";
 import type { SimOrder } from "../../../../src/exchange/sim/engine/types.ts";
@@ -175,5 +176,12 @@ describe("paper ids", () => {
     expect([ids.order(1), ids.trade(42)]).toEqual(["C6543211000000000001", "C6543212000000000042"]);
     expect(() => ids.order(0)).toThrow(RangeError);
     expect(() => ids.order(1e12)).toThrow(RangeError);
+  });
+});
+
+describe("defaultPaperStorePath", () => {
+  it("puts the paper account next to the bot database", () => {
+    expect(defaultPaperStorePath("data/bot.db")).toBe("data/paper.db");
+    expect(defaultPaperStorePath("/var/lib/bot/bot.db")).toBe("/var/lib/bot/paper.db");
   });
 });
