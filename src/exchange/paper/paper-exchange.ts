@@ -28,7 +28,7 @@ import { MatchingEngine, type OrderKey, QUOTE } from "../sim/engine/engine.ts";
 import type { AccountBalance, EngineEvent, OrderInput, ReadonlyOrder, SimFill } from "../sim/engine/types.ts";
 import { parseOrderBody } from "../sim/engine/validate.ts";
 import { SimApiError } from "../sim/errors.ts";
-import { type Fixed, fixedFromNumber } from "../sim/fixed.ts";
+import { fixedFromNumber } from "../sim/fixed.ts";
 import { LiveBooks } from "./books.ts";
 import { toAck, toBalance, toExchangeOrder, toMyAssetEvent, toMyOrderEvent } from "./convert.ts";
 import { newIdPrefix, paperIds } from "./ids.ts";
@@ -128,13 +128,12 @@ export function defaultPaperStorePath(databasePath: string): string {
   return join(dirname(databasePath), PAPER_STORE_FILE);
 }
 
-function rate(value: number | undefined, fallback: number, name: string): Fixed {
-  const r = value ?? fallback;
-  if (!(Number.isFinite(r) && r >= 0 && r < 1)) throw new RangeError(`${name} must be in [0, 1), got ${r}`);
-  return fixedFromNumber(r);
+function feeRateOption(value: number, name: string): number {
+  if (!(Number.isFinite(value) && value >= 0 && value < 1)) throw new RangeError(`${name} must be in [0, 1), got ${value}`);
+  return value;
 }
 
-function positive(value: number, name: string): number {
+function nonNegative(value: number, name: string): number {
   if (!(Number.isFinite(value) && value >= 0)) throw new RangeError(`${name} must be a finite number >= 0, got ${value}`);
   return value;
 }
@@ -216,16 +215,14 @@ export class PaperExchange implements Exchange {
     this.stream = options.stream;
     this.clock = options.clock;
     this.logger = options.logger?.child({ component: "paper" });
-    const feeRate = rate(options.feeRate, DEFAULT_FEE_RATE, "feeRate");
-    const makerFeeRate = rate(options.makerFeeRate, options.feeRate ?? DEFAULT_FEE_RATE, "makerFeeRate");
-    this.feeRate = options.feeRate ?? DEFAULT_FEE_RATE;
-    this.makerFeeRate = options.makerFeeRate ?? this.feeRate;
-    this.minTotal = positive(options.minTotal ?? DEFAULT_MIN_TOTAL_KRW, "minTotal");
-    this.marketsTtlMs = positive(options.marketsTtlMs ?? DEFAULT_MARKETS_TTL_MS, "marketsTtlMs");
+    this.feeRate = feeRateOption(options.feeRate ?? DEFAULT_FEE_RATE, "feeRate");
+    this.makerFeeRate = feeRateOption(options.makerFeeRate ?? this.feeRate, "makerFeeRate");
+    this.minTotal = nonNegative(options.minTotal ?? DEFAULT_MIN_TOTAL_KRW, "minTotal");
+    this.marketsTtlMs = nonNegative(options.marketsTtlMs ?? DEFAULT_MARKETS_TTL_MS, "marketsTtlMs");
     this.catchUpTrades = options.catchUpTrades ?? DEFAULT_CATCH_UP_TRADES;
     if (!(Number.isInteger(this.catchUpTrades) && this.catchUpTrades >= 1)) throw new RangeError(`catchUpTrades must be a positive integer, got ${this.catchUpTrades}`);
-    const initialKrw = fixedFromNumber(positive(options.initialKrw ?? DEFAULT_PAPER_INITIAL_KRW, "initialKrw"), 8);
-    this.books = new LiveBooks(options.clock, positive(options.bookMaxAgeMs ?? DEFAULT_BOOK_MAX_AGE_MS, "bookMaxAgeMs"));
+    const initialKrw = fixedFromNumber(nonNegative(options.initialKrw ?? DEFAULT_PAPER_INITIAL_KRW, "initialKrw"), 8);
+    this.books = new LiveBooks(options.clock, nonNegative(options.bookMaxAgeMs ?? DEFAULT_BOOK_MAX_AGE_MS, "bookMaxAgeMs"));
     this.privateStream = new PaperPrivateStream(options.clock, this.logger);
 
     this.store = new PaperStore(options.storePath);
@@ -233,8 +230,8 @@ export class PaperExchange implements Exchange {
       const saved = this.store.load();
       const idPrefix = saved?.meta.idPrefix ?? newIdPrefix(options.random);
       this.engine = new MatchingEngine({
-        feeRate,
-        makerFeeRate,
+        feeRate: fixedFromNumber(this.feeRate),
+        makerFeeRate: fixedFromNumber(this.makerFeeRate),
         minTotal: fixedFromNumber(this.minTotal),
         initialKrw,
         liquidity: this.books,
@@ -547,13 +544,13 @@ export class PaperExchange implements Exchange {
   private apply<T>(endpoint: string, operation: () => T): T {
     this.assertUsable();
     this.events = [];
-    let result: T | undefined;
-    let thrown: unknown;
+    let outcome: { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
     try {
-      result = operation();
+      outcome = { ok: true, value: operation() };
     } catch (error) {
-      thrown = error ?? new Error("operation failed");
+      outcome = { ok: false, error };
     }
+    // Whatever the operation changed before it returned or threw is saved and reported.
     const events = this.events;
     this.events = [];
     if (events.length > 0) {
@@ -561,8 +558,8 @@ export class PaperExchange implements Exchange {
       this.publish(events);
       void this.refreshWatch();
     }
-    if (thrown !== undefined) throw thrown instanceof SimApiError ? this.refusal(thrown, endpoint) : thrown;
-    return result as T;
+    if (outcome.ok) return outcome.value;
+    throw outcome.error instanceof SimApiError ? this.refusal(outcome.error, endpoint) : outcome.error;
   }
 
   private persist(events: readonly EngineEvent[]): void {

@@ -425,6 +425,12 @@ describe("paper exchange: the account survives a restart", () => {
     expect((await refusal(paper.exchange.getAccounts())).code).toBe("paper_store_failed");
   });
 
+  it("refuses nonsensical options before touching anything", async () => {
+    for (const over of [{ feeRate: Number.NaN }, { feeRate: 1 }, { makerFeeRate: -0.001 }, { initialKrw: Number.POSITIVE_INFINITY }, { minTotal: -1 }, { catchUpTrades: 0 }, { bookMaxAgeMs: Number.NaN }]) {
+      await expect(paperRig(over), JSON.stringify(over)).rejects.toBeInstanceOf(RangeError);
+    }
+  });
+
   it("keeps the stream and the private stream lifecycle like the live sockets", async () => {
     const stream = new FakeStream();
     const { paper, events } = await rig({ stream });
