@@ -49,6 +49,7 @@ CREATE TABLE `closed_trades` (
 	`volume` real NOT NULL,
 	`fee` real NOT NULL,
 	`pnl` real NOT NULL,
+	`risk` real,
 	`exit_reason` text NOT NULL
 );
 --> statement-breakpoint
@@ -112,6 +113,7 @@ CREATE TABLE `orders` (
 	`state` text NOT NULL,
 	`priority` integer DEFAULT 2 NOT NULL,
 	`reason` text NOT NULL,
+	`intent_key` text,
 	`executed_volume` real DEFAULT 0 NOT NULL,
 	`executed_funds` real DEFAULT 0 NOT NULL,
 	`paid_fee` real DEFAULT 0 NOT NULL,
@@ -126,6 +128,7 @@ CREATE TABLE `orders` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `orders_client_order_id` ON `orders` (`client_order_id`);--> statement-breakpoint
 CREATE UNIQUE INDEX `orders_exchange_order_id` ON `orders` (`exchange_order_id`);--> statement-breakpoint
+CREATE UNIQUE INDEX `orders_intent_key` ON `orders` (`intent_key`);--> statement-breakpoint
 CREATE INDEX `orders_state` ON `orders` (`state`);--> statement-breakpoint
 CREATE INDEX `orders_market_created` ON `orders` (`market`,`created_at`);--> statement-breakpoint
 CREATE TABLE `positions` (
@@ -138,6 +141,7 @@ CREATE TABLE `positions` (
 	`sold_funds` real DEFAULT 0 NOT NULL,
 	`entry_ts` integer NOT NULL,
 	`stop` real,
+	`risk` real,
 	`high_water` real,
 	`exit_state` text,
 	`status` text NOT NULL,

@@ -78,6 +78,11 @@ export const orders = sqliteTable(
     /** 0 URGENT, 1 HIGH, 2 NORMAL, 3 LOW */
     priority: integer("priority").notNull().default(2),
     reason: text("reason").notNull(),
+    /**
+     * The decision this order carries out, e.g. `KRW-BTC:enter:1756684800000`: unique, so a decision
+     * replayed after a restart can never become a second order.
+     */
+    intentKey: text("intent_key"),
     executedVolume: real("executed_volume").notNull().default(0),
     executedFunds: real("executed_funds").notNull().default(0),
     paidFee: real("paid_fee").notNull().default(0),
@@ -93,6 +98,7 @@ export const orders = sqliteTable(
   (t) => [
     uniqueIndex("orders_client_order_id").on(t.clientOrderId),
     uniqueIndex("orders_exchange_order_id").on(t.exchangeOrderId),
+    uniqueIndex("orders_intent_key").on(t.intentKey),
     index("orders_state").on(t.state),
     index("orders_market_created").on(t.market, t.createdAt),
   ],
@@ -134,6 +140,8 @@ export const positions = sqliteTable("positions", {
   soldFunds: real("sold_funds").notNull().default(0),
   entryTs: integer("entry_ts").notNull(),
   stop: real("stop"),
+  /** KRW the position risks at its initial stop (for the Kelly estimate of closed trades). */
+  risk: real("risk"),
   highWater: real("high_water"),
   /** JSON: trailing-stop and take-profit progress from the strategy. */
   exitState: text("exit_state"),
@@ -168,6 +176,8 @@ export const closedTrades = sqliteTable(
     volume: real("volume").notNull(),
     fee: real("fee").notNull(),
     pnl: real("pnl").notNull(),
+    /** KRW risked at the initial stop, when known. */
+    risk: real("risk"),
     exitReason: text("exit_reason").notNull(),
   },
   (t) => [index("closed_trades_exit").on(t.exitTs)],

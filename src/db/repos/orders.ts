@@ -19,6 +19,8 @@ export interface NewOrderIntent {
   readonly volume?: number;
   readonly priority: number;
   readonly reason: string;
+  /** The decision this order carries out (unique): see `orders.intentKey`. */
+  readonly intentKey?: string;
   readonly external?: boolean;
 }
 
@@ -36,9 +38,11 @@ export interface SignalRecord {
 /**
  * Record an order intent with its client order id BEFORE anything is sent, together with the
  * signal that caused it, in one transaction: after a crash the id is there to look the order up.
+ * Returns null (and records nothing) when an order for the same `intentKey` already exists.
  */
-export function recordOrderIntent(db: Db, intent: NewOrderIntent, now: number, signal?: SignalRecord): OrderRow {
+export function recordOrderIntent(db: Db, intent: NewOrderIntent, now: number, signal?: SignalRecord): OrderRow | null {
   return db.transaction((tx) => {
+    if (intent.intentKey !== undefined && tx.select({ id: orders.id }).from(orders).where(eq(orders.intentKey, intent.intentKey)).get()) return null;
     if (signal) insertSignal(tx, signal, now);
     return tx
       .insert(orders)
@@ -53,6 +57,7 @@ export function recordOrderIntent(db: Db, intent: NewOrderIntent, now: number, s
         state: "pending_submit",
         priority: intent.priority,
         reason: intent.reason,
+        intentKey: intent.intentKey ?? null,
         external: intent.external ?? false,
         createdAt: now,
         updatedAt: now,
@@ -146,7 +151,8 @@ export function applyExchangeOrder(db: Db, clientOrderId: string, report: Exchan
       return { order: row, holding, unchanged: true };
     }
     let fill: FillRow | undefined;
-    let holding: Holding | null = holdingFromRow(tx.select().from(positions).where(eq(positions.market, row.market)).get());
+    const positionRow = tx.select().from(positions).where(eq(positions.market, row.market)).get();
+    let holding: Holding | null = holdingFromRow(positionRow);
     let closedTrade: ClosedTrade | undefined;
     if (delta) {
       const price = delta.price > 0 ? delta.price : fallbackPrice(row, report);
@@ -175,7 +181,7 @@ export function applyExchangeOrder(db: Db, clientOrderId: string, report: Exchan
         saveHolding(tx, row.market as Market, holding, now);
         if (closedTrade) {
           tx.insert(closedTrades)
-            .values({ ...closedTrade, exitReason: row.reason })
+            .values({ ...closedTrade, risk: positionRow?.risk ?? null, exitReason: row.reason })
             .run();
         }
       }

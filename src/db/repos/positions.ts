@@ -27,7 +27,7 @@ export function holdingFromRow(row: PositionRow | undefined): Holding | null {
 export function saveHolding(db: Db, market: Market, holding: Holding | null, now: number, extra: { external?: boolean } = {}): void {
   if (holding === null) {
     db.update(positions)
-      .set({ volume: 0, status: "closed", stop: null, highWater: null, exitState: null, updatedAt: now })
+      .set({ volume: 0, status: "closed", stop: null, risk: null, highWater: null, exitState: null, updatedAt: now })
       .where(eq(positions.market, market))
       .run();
     return;
@@ -59,10 +59,11 @@ export function listOpenPositions(db: Db): PositionRow[] {
 }
 
 /** Protective levels the strategy keeps, stored for the dashboard and for restarts. */
-export function updatePositionExits(db: Db, market: Market, exits: { stop?: number | null; highWater?: number | null; exitState?: unknown }, now: number): void {
+export function updatePositionExits(db: Db, market: Market, exits: { stop?: number | null; risk?: number | null; highWater?: number | null; exitState?: unknown }, now: number): void {
   db.update(positions)
     .set({
       ...(exits.stop !== undefined ? { stop: exits.stop } : {}),
+      ...(exits.risk !== undefined ? { risk: exits.risk } : {}),
       ...(exits.highWater !== undefined ? { highWater: exits.highWater } : {}),
       ...(exits.exitState !== undefined ? { exitState: JSON.stringify(exits.exitState) } : {}),
       updatedAt: now,

@@ -1,0 +1,260 @@
+/**
+ * The composition root: reads the configuration once, builds the real parts for the chosen mode
+ * (sim: an embedded or external Bithumb simulator on loopback; paper: Bithumb's public data with
+ * local fills; live: real orders), starts the supervised actor runtime and the HTTP server, and
+ * handles shutdown. Nothing below this file reads the environment.
+ */
+import { DEFAULT_RUNTIME_SETTINGS, type RuntimeDeps, type RuntimeSettings } from "../actors/deps.ts";
+import { createRuntime } from "../actors/runtime.ts";
+import { ScaledClock } from "./clock/scaled.ts";
+import { SystemClock } from "./clock/system.ts";
+import { formatProblems, loadConfig } from "./config/load.ts";
+import type { AppConfig } from "./config/schema.ts";
+import type { Market } from "./core/model.ts";
+import { resolveRiskParams } from "./core/risk/index.ts";
+import { resolveStrategyParams } from "./core/strategy/index.ts";
+import { acquireRunLock, backupDatabase, openDb, pruneBackups } from "./db/index.ts";
+import { BithumbRestClient, BithumbWsClient, ClientOrderIdFactory, createRestRateLimiter } from "./exchange/bithumb/index.ts";
+import { type SimulatorHandle, startSimulator } from "./exchange/sim/index.ts";
+import { bookDailyPnl, every, nextKstMidnight, scheduleRecurring } from "./jobs/index.ts";
+import { createLogger, type Logger } from "./log.ts";
+import { Metrics } from "./metrics/index.ts";
+import type { Clock } from "./ports/clock.ts";
+import type { Exchange } from "./ports/exchange.ts";
+import type { MarketStream } from "./ports/market-stream.ts";
+import { createApp, resolveApiToken, startServer } from "./server/index.ts";
+import { dirname, join } from "node:path";
+
+interface Wiring {
+  readonly clock: Clock;
+  readonly timeScale: number;
+  readonly exchange: Exchange;
+  readonly marketStream: MarketStream;
+  readonly privateStream: MarketStream;
+  readonly close: () => Promise<void>;
+  readonly describe: string;
+}
+
+const wallClock = new SystemClock();
+
+function restClient(config: AppConfig, baseUrl: string, logger: Logger, keys: boolean): BithumbRestClient {
+  return new BithumbRestClient({
+    baseUrl,
+    accessKey: keys ? config.exchange.accessKey : undefined,
+    secretKey: keys ? config.exchange.secretKey : undefined,
+    // Network deadlines, backoff and JWT timestamps are wall-clock matters in every mode.
+    clock: wallClock,
+    timeoutMs: config.exchange.requestTimeoutMs,
+    retry: { maxAttempts: 4, baseDelayMs: 250, maxDelayMs: 4_000 },
+    rateLimiter: createRestRateLimiter(wallClock),
+    logger: logger.child({ component: "rest" }),
+  });
+}
+
+function streams(config: AppConfig, wsUrl: string, wsPrivateUrl: string, logger: Logger): { marketStream: BithumbWsClient; privateStream: BithumbWsClient } {
+  const marketStream = new BithumbWsClient({ url: wsUrl, clock: wallClock, logger: logger.child({ component: "ws" }) });
+  const privateStream = new BithumbWsClient({
+    url: wsPrivateUrl,
+    clock: wallClock,
+    logger: logger.child({ component: "ws-private" }),
+    credentials: { accessKey: config.exchange.accessKey!, secretKey: config.exchange.secretKey! },
+  });
+  privateStream.subscribePrivate({ myOrder: "all", myAsset: true });
+  return { marketStream, privateStream };
+}
+
+/** The exchange, streams and clock for the configured mode. */
+async function wire(config: AppConfig, logger: Logger): Promise<Wiring> {
+  if (config.mode === "sim") {
+    let sim: SimulatorHandle | null = null;
+    let restUrl = config.exchange.restUrl;
+    let wsUrl = config.exchange.wsUrl;
+    let wsPrivateUrl = config.exchange.wsPrivateUrl;
+    let clock: Clock;
+    let speed: number;
+    if (config.exchange.embeddedSim) {
+      sim = await startSimulator({
+        port: config.sim.port,
+        speed: config.sim.speed,
+        seed: config.sim.seed,
+        dataDir: config.sim.dataDir,
+        accessKey: config.sim.accessKey,
+        secretKey: config.sim.secretKey,
+        feeRate: config.sim.feeRate,
+        initialKrw: config.sim.initialKrw,
+        logger: logger.child({ component: "sim" }),
+      });
+      restUrl = sim.restUrl;
+      wsUrl = sim.wsUrl;
+      wsPrivateUrl = sim.wsPrivateUrl;
+      clock = sim.clock;
+      speed = sim.speed;
+    } else {
+      // A separately started simulator: run on its simulated time.
+      const res = await fetch(new URL("/sim/clock", restUrl));
+      if (!res.ok) throw new Error(`the simulator at ${restUrl} did not answer /sim/clock (${res.status})`);
+      const body = (await res.json()) as { now: number; speed: number };
+      clock = new ScaledClock({ anchorSimMs: body.now, speed: body.speed });
+      speed = body.speed;
+    }
+    const exchange = restClient(config, restUrl, logger, true);
+    const { marketStream, privateStream } = streams(config, wsUrl, wsPrivateUrl, logger);
+    return {
+      clock,
+      timeScale: speed,
+      exchange,
+      marketStream,
+      privateStream,
+      describe: sim ? `embedded simulator at ${restUrl} (speed ${speed}x)` : `simulator at ${restUrl} (speed ${speed}x)`,
+      close: async () => {
+        await sim?.stop();
+      },
+    };
+  }
+  if (config.mode === "paper") {
+    const { createPaperExchange } = await import("./exchange/paper/index.ts");
+    const data = restClient(config, config.exchange.restUrl, logger, false);
+    const marketStream = new BithumbWsClient({ url: config.exchange.wsUrl, clock: wallClock, logger: logger.child({ component: "ws" }) });
+    // The paper exchange watches its own stream for fills; the runtime gets another for its traders.
+    const paperStream = new BithumbWsClient({ url: config.exchange.wsUrl, clock: wallClock, logger: logger.child({ component: "ws-paper" }) });
+    const paper = await createPaperExchange({
+      source: data,
+      stream: paperStream,
+      clock: wallClock,
+      random: Math.random,
+      storePath: join(dirname(config.database.path), "paper.db"),
+      initialKrw: config.sim.initialKrw,
+      feeRate: config.sim.feeRate,
+      logger: logger.child({ component: "paper" }),
+    });
+    return {
+      clock: wallClock,
+      timeScale: 1,
+      exchange: paper.exchange,
+      marketStream,
+      privateStream: paper.privateStream,
+      describe: `paper trading on Bithumb public data (${config.exchange.restUrl})`,
+      close: async () => paper.close(),
+    };
+  }
+  const exchange = restClient(config, config.exchange.restUrl, logger, true);
+  const { marketStream, privateStream } = streams(config, config.exchange.wsUrl, config.exchange.wsPrivateUrl, logger);
+  return { clock: wallClock, timeScale: 1, exchange, marketStream, privateStream, describe: `LIVE trading on ${config.exchange.restUrl}`, close: async () => {} };
+}
+
+function runtimeSettings(config: AppConfig, timeScale: number): RuntimeSettings {
+  const overrides = config.trading.runtime as Partial<RuntimeSettings>;
+  return {
+    ...DEFAULT_RUNTIME_SETTINGS,
+    ...overrides,
+    interval: config.trading.interval,
+    markets: config.trading.markets as Market[],
+    timeScale,
+  };
+}
+
+async function main(): Promise<void> {
+  const loaded = loadConfig({ env: process.env });
+  if (!loaded.ok) {
+    console.error(formatProblems(loaded.problems));
+    process.exit(2);
+  }
+  const config = loaded.config;
+  const logger = createLogger({ level: config.log.level, format: config.log.format, secrets: config.secrets });
+
+  // The last resort: nothing escapes silently; the process supervisor restarts us.
+  process.on("uncaughtException", (err) => {
+    logger.fatal({ err }, "uncaught exception; exiting");
+    process.exit(1);
+  });
+  process.on("unhandledRejection", (err) => {
+    logger.fatal({ err }, "unhandled rejection; exiting");
+    process.exit(1);
+  });
+
+  let strategyParams;
+  let riskParams;
+  try {
+    strategyParams = resolveStrategyParams(config.trading.strategy);
+    riskParams = resolveRiskParams(config.trading.risk);
+  } catch (e) {
+    const issues = (e as { issues?: { path: PropertyKey[]; message: string }[] }).issues ?? [];
+    for (const i of issues) console.error(`config error: configs:${i.path.map(String).join(".")}: ${i.message}`);
+    process.exit(2);
+  }
+
+  const releaseLock = acquireRunLock(config.database.path);
+  const handle = openDb({ path: config.database.path });
+  const wiring = await wire(config, logger);
+  const settings = runtimeSettings(config, wiring.timeScale);
+  const metrics = new Metrics({ labels: { mode: config.mode } });
+  const ids = new ClientOrderIdFactory("bot", wallClock);
+  const deps: RuntimeDeps = {
+    clock: wiring.clock,
+    exchange: wiring.exchange,
+    marketStream: wiring.marketStream,
+    privateStream: wiring.privateStream,
+    db: handle.db,
+    logger: logger.child({ component: "runtime" }),
+    metrics,
+    strategyParams,
+    riskParams,
+    settings,
+    nextClientOrderId: () => ids.next(),
+    random: Math.random,
+    alert: (a) => logger[a.severity === "critical" ? "error" : a.severity === "warning" ? "warn" : "info"]({ alert: a.key }, `${a.title}: ${a.text}`),
+  };
+  const runtime = createRuntime(deps, { mode: config.mode });
+  runtime.start();
+
+  const token = resolveApiToken(config.server.apiToken, (n) => crypto.getRandomValues(new Uint8Array(n)));
+  const app = createApp({ control: runtime.control, db: handle.db, metrics, clock: wiring.clock, logger: logger.child({ component: "http" }), apiToken: token.token });
+  const server = startServer({ app, logger, host: config.server.host, port: config.server.port });
+
+  const backupsDir = join(dirname(config.database.path), "backups");
+  const jobs = [
+    scheduleRecurring(wiring.clock, nextKstMidnight, (at) => {
+      const s = bookDailyPnl(handle.db, runtime.control, at, wiring.clock.now());
+      deps.alert({ severity: "info", key: `daily_pnl:${s.date}`, title: `Daily PnL ${s.date}`, text: `realised ${s.realised.toFixed(0)} KRW, unrealised ${s.unrealised.toFixed(0)} KRW, equity ${s.equity.toFixed(0)} KRW (${(s.return * 100).toFixed(2)} %)`, ts: wiring.clock.now() });
+    }, (err) => logger.error({ err }, "daily PnL job failed")),
+    scheduleRecurring(wallClock, every(86_400_000), () => {
+      const b = backupDatabase(handle.sqlite, backupsDir, Date.now());
+      const pruned = pruneBackups(backupsDir, { maxCount: 14, maxAgeDays: 30 }, Date.now());
+      logger.info({ backup: b.path, bytes: b.bytes, pruned: pruned.length }, "database backed up");
+    }, (err) => logger.error({ err }, "backup job failed")),
+  ];
+
+  console.log(`Bithumb KRW trader (${config.mode}): ${wiring.describe}`);
+  console.log(`API:      ${server.url}/api/v1  (Authorization: Bearer <API_TOKEN>)`);
+  console.log(`Health:   ${server.url}/healthz   Metrics: ${server.url}/metrics`);
+  console.log(`Database: ${config.database.path}`);
+  if (token.generated) console.log(`API_TOKEN (generated for this run; set API_TOKEN to keep one): ${token.token}`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down: no new entries, persisting state");
+    const deadline = setTimeout(() => {
+      logger.error("shutdown took longer than 9 s; exiting anyway");
+      process.exit(1);
+    }, 9_000);
+    try {
+      for (const j of jobs) j.cancel();
+      await runtime.stop();
+      await server.stop();
+      await wiring.close();
+      handle.close();
+      releaseLock();
+      logger.info("stopped");
+      logger.flush?.();
+    } finally {
+      clearTimeout(deadline);
+    }
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+await main();
