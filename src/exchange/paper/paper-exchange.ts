@@ -206,6 +206,7 @@ export class PaperExchange implements Exchange {
   private events: EngineEvent[] = [];
   private watched: ReadonlySet<Market> = new Set();
   private unsubscribeStream: (() => void) | undefined;
+  private streamConnectedOnce = false;
   private closed = false;
   /** Set when the account file could not be written: memory and disk disagree, so stop trading. */
   private failure: unknown;
@@ -465,8 +466,10 @@ export class PaperExchange implements Exchange {
           if (isMarket(event.orderbook.market)) this.books.update(event.orderbook);
           return;
         case "connected":
-          // The subscription becomes active only now: trades printed since the start-up catch-up
-          // (or since the order that made a market watched) are read over REST.
+          // The first connect: the subscription becomes active only now, so trades printed since
+          // the start-up catch-up are read over REST. Reconnects announce themselves with `resync`.
+          if (this.streamConnectedOnce) return;
+          this.streamConnectedOnce = true;
           void this.catchUp([...this.watched]);
           return;
         case "resync": {

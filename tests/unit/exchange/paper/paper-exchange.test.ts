@@ -202,6 +202,10 @@ describe("paper exchange: resting limit orders fill from the public tape", () =>
     stream.emit({ type: "connected", ts: T0 + 50 });
     await settle();
     expect((await paper.exchange.getOrder(ack))!.executedVolume).toBe(0.005);
+    const reads = source.calls.trades;
+    stream.emit({ type: "connected", ts: T0 + 60 }); // a reconnect: its resync does the catch-up, not this
+    await settle();
+    expect(source.calls.trades).toBe(reads);
   });
 
   it("ignores unusable trades from the stream", async () => {
