@@ -1,0 +1,21 @@
+export { runBacktest, type BacktestRunOptions } from "./backtest.ts";
+export {
+  BACKTEST_PRESETS,
+  type BacktestConfig,
+  type EngineSettings,
+  engineSettingsSchema,
+  FILL_PRECISIONS,
+  type FillPrecision,
+  mergeSection,
+  type ParamsFile,
+  paramsFileSchema,
+  resolveBacktestConfig,
+  simulatedRules,
+} from "./config.ts";
+export { runEngine } from "./engine.ts";
+export { type EndReason, resultExitReason } from "./reasons.ts";
+export { backtestJson, type BacktestJson, buildResult, equityPoints, type ResultInput } from "./result.ts";
+export type { EngineDecision, EngineInput, EngineRun } from "./types.ts";
+export { dataSummaryLines, type LoadedData, type LoadOptions, loadCandleFiles } from "./load.ts";
+export { createProgressBar, etaText, type ProgressBar, type ProgressOptions, type ProgressSink, progressLine } from "./progress.ts";
+export { exitReasonCounts, summaryLines } from "./summary.ts";

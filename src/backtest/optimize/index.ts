@@ -1,0 +1,29 @@
+export { type CandidateEvaluation, evaluateCandidate, type FoldEvaluation, foldWarmup, type Objective, OBJECTIVES, objectiveValue, scoreWindow, type WindowScore } from "./evaluate.ts";
+export { type Fold, lowerBound, type TimeWindow, WINDOW_MODES, type WindowMode, walkForwardFolds, windowSeries } from "./folds.ts";
+export { type OptimizationResult, type OptimizeInput, runOptimization, SEARCH_METHODS, type SearchMethod, type SkippedCandidate } from "./optimize.ts";
+export { type FromWorker, type SharedSeries, seriesFromShared, shareSeries, type ToWorker } from "./protocol.ts";
+export {
+  divergenceWarnings,
+  type EvaluatedCandidate,
+  MIN_EFFICIENCY,
+  MIN_RANK_CORRELATION,
+  rankCandidates,
+  type RankedCandidate,
+  spearman,
+  walkForwardSelection,
+  type WalkForwardStep,
+  type WalkForwardSummary,
+} from "./rank.ts";
+export {
+  type CandidateValues,
+  candidateConfig,
+  candidateParamsFile,
+  gridCandidates,
+  gridValues,
+  type ParameterDomain,
+  parseSearchSpace,
+  randomCandidates,
+  type SearchSpace,
+  spaceSchema,
+} from "./space.ts";
+export { optimizationLines } from "./table.ts";
