@@ -133,6 +133,8 @@ export const orderMachine = order.createMachine({
     },
     submitting: {
       entry: [assign({ attempts: ({ context }) => context.attempts + 1 }), "persistSubmitting"],
+      // The private stream can report fills before the create request answers.
+      on: { "order.report": { actions: [{ type: "applyReport", params: ({ event }) => ({ report: event.report }) }, assign({ last: ({ event }) => event.report })] } },
       invoke: {
         src: "submit",
         input: ({ context }) => ({ request: context.request }),
@@ -158,6 +160,7 @@ export const orderMachine = order.createMachine({
       },
     },
     unknown: {
+      on: { "order.report": { actions: [{ type: "applyReport", params: ({ event }) => ({ report: event.report }) }, assign({ last: ({ event }) => event.report })] } },
       invoke: {
         src: "lookup",
         input: ({ context }) => ({ ref: { clientOrderId: context.clientOrderId } }),
@@ -177,7 +180,10 @@ export const orderMachine = order.createMachine({
         poll: "polling",
         limitTimeout: { guard: "limitTimeoutApplies", target: "cancelling", actions: assign({ cancelReason: "limit order timed out" }) },
       },
-      always: { guard: ({ context }) => context.cancelReason !== null && context.cancelAttempts === 0, target: "cancelling" },
+      always: [
+        { guard: ({ context }) => context.last !== null && isFinalReport(context.last), target: "finished" },
+        { guard: ({ context }) => context.cancelReason !== null && context.cancelAttempts === 0, target: "cancelling" },
+      ],
       on: {
         "order.report": [
           { guard: "finalReport", target: "finished", actions: { type: "applyReport", params: ({ event }) => ({ report: event.report }) } },

@@ -118,6 +118,8 @@ export function createRiskActor(deps: RuntimeDeps) {
     const clientOrderId = deps.nextClientOrderId();
     const { order } = decision;
     metrics.signalsTotal.inc({ market: event.market, kind: "enter", outcome: "approved" });
+    // The trader learns the id first: the order's fills can come back before `send` returns.
+    trader?.send({ type: "risk.approved", ts: now, clientOrderId });
     system.get("orders")?.send({
       type: "order.submit",
       ts: now,
@@ -133,7 +135,6 @@ export function createRiskActor(deps: RuntimeDeps) {
         details: { notional: decision.notional, stop: event.intent.stop, sizing: decision.sizing.binding, correlation: decision.correlation },
       },
     });
-    trader?.send({ type: "risk.approved", ts: now, clientOrderId });
     logger.info({ market: event.market, clientOrderId, notional: decision.notional, binding: decision.sizing.binding }, "entry approved");
     return { ...context.inFlight, [clientOrderId]: { market: event.market, krw: decision.notional + decision.fee } };
   }
