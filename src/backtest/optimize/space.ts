@@ -41,8 +41,13 @@ export const spaceSchema = z
     /** Fixed overrides every candidate starts from (a params file without `preset`). */
     base: paramsFileSchema.omit({ preset: true }).optional(),
     parameters: z
-      .record(z.string().regex(PATH_RE, "a dotted path starting with strategy., risk. or engine."), z.union([valueListSchema, rangeSchema]))
-      .refine((p) => Object.keys(p).length > 0, "at least one parameter to vary"),
+      .record(z.string(), z.union([valueListSchema, rangeSchema]))
+      .superRefine((p, ctx) => {
+        if (Object.keys(p).length === 0) ctx.addIssue({ code: "custom", message: "at least one parameter to vary" });
+        for (const key of Object.keys(p)) {
+          if (!PATH_RE.test(key)) ctx.addIssue({ code: "custom", path: [key], message: "a dotted path starting with strategy., risk. or engine." });
+        }
+      }),
   })
   .strict();
 

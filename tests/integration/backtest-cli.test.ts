@@ -1,0 +1,168 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { getBacktestRun, listBacktestRuns, openDb } from "../../src/db/index.ts";
+import { readCandlesPlain, runClassicReference } from "../reference/classic.ts";
+
+/**
+ * `bun run backtest` and `bun run optimize` as a user runs them: subprocesses, real files, a real
+ * SQLite file, exit codes and output checked from outside.
+ */
+const ROOT = join(import.meta.dirname, "../..");
+const BTC = join(ROOT, "data/candles/upbit-KRW-BTC-1h.csv.gz");
+const dir = mkdtempSync(join(tmpdir(), "backtest-cli-"));
+const dbPath = join(dir, "bot.db");
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Outcome {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+async function cli(script: "backtest" | "optimize", args: readonly string[]): Promise<Outcome> {
+  const proc = Bun.spawn([process.execPath, "run", join(ROOT, `src/cli/${script}.ts`), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_PATH: dbPath },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  return { code, stdout, stderr };
+}
+
+function file(name: string, content: unknown): string {
+  const path = join(dir, name);
+  writeFileSync(path, typeof content === "string" ? content : JSON.stringify(content));
+  return path;
+}
+
+describe("bun run backtest", () => {
+  it("runs classic on KRW-BTC: the reference's trades in --json, a report, a summary, and the run stored in SQLite", async () => {
+    const json = join(dir, "btc.json");
+    const report = join(dir, "btc.html");
+    const r = await cli("backtest", ["--data", BTC, "--preset", "classic", "--json", json, "--report", report]);
+    expect(r.stderr).toMatch(/data: .*KRW-BTC 1h, 26261 candles/);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Backtest classic on KRW-BTC \(1h, 26,261 candles/);
+    expect(r.stdout).toMatch(/trades\s+90 \(stop 51, signal 39\)/);
+    expect(r.stdout).toMatch(/stored\s+run #\d+/);
+
+    const doc = JSON.parse(readFileSync(json, "utf8"));
+    expect(Object.keys(doc)).toEqual(["metrics", "trades", "equity"]);
+    expect(Object.keys(doc.metrics).slice(0, 10)).toEqual(["trades", "finalEquity", "totalReturn", "cagr", "maxDrawdown", "sharpe", "sortino", "calmar", "winRate", "profitFactor"]);
+    expect(Object.keys(doc.trades[0])).toEqual(["market", "entryTs", "entryPrice", "exitTs", "exitPrice", "qty", "fee", "pnl", "exitReason"]);
+    const ref = runClassicReference(readCandlesPlain(BTC), "KRW-BTC");
+    expect(doc.trades).toEqual(ref.trades);
+    expect(doc.equity).toEqual(ref.equity);
+    expect(doc.metrics).toMatchObject(ref.metrics);
+
+    const html = readFileSync(report, "utf8");
+    expect(html).toMatch(/^<!DOCTYPE html>/i);
+    expect(html).toContain("KRW-BTC");
+
+    const db = openDb({ path: dbPath });
+    try {
+      const row = listBacktestRuns(db.db).find((x) => x.reportPath === report)!;
+      expect(row).toMatchObject({ kind: "backtest", status: "done", interval: "1h", fromTs: 1640995200000, toTs: 1735686000000 });
+      expect(JSON.parse(row.markets)).toEqual(["KRW-BTC"]);
+      expect(row.dataFingerprint).toMatch(/^sha256:[0-9a-f]{64}$/);
+      expect(JSON.parse(row.metrics!).finalEquity).toBe(ref.metrics.finalEquity);
+      expect(JSON.parse(row.params).preset).toBe("classic");
+      expect(getBacktestRun(db.db, row.id)?.id).toBe(row.id);
+    } finally {
+      db.close();
+    }
+  });
+
+  it("writes byte-identical JSON on a second run", async () => {
+    const a = join(dir, "a.json");
+    const b = join(dir, "b.json");
+    const params = file("params.json", { preset: "default", risk: { maxPositions: 2 } });
+    expect((await cli("backtest", ["--data", BTC, "--data", join(ROOT, "data/candles/upbit-KRW-ETH-1h.csv.gz"), "--params", params, "--json", a, "--no-store"])).code).toBe(0);
+    expect((await cli("backtest", ["--data", join(ROOT, "data/candles/upbit-KRW-ETH-1h.csv.gz"), "--data", BTC, "--params", params, "--json", b, "--no-store"])).code).toBe(0);
+    expect(readFileSync(b, "utf8")).toBe(readFileSync(a, "utf8"));
+  });
+
+  it("draws the progress line only when asked (stderr is not a TTY here)", async () => {
+    const quiet = await cli("backtest", ["--data", BTC, "--preset", "classic", "--no-store"]);
+    expect(quiet.stderr).not.toContain("\r");
+    const loud = await cli("backtest", ["--data", BTC, "--preset", "classic", "--no-store", "--progress"]);
+    expect(loud.stderr).toMatch(/\rbacktest \[#+\] 100%  26261\/26261/);
+  });
+
+  it("exits 2 with a clear message for a missing file, bad parameters, an unknown preset or flag", async () => {
+    const missing = await cli("backtest", ["--data", join(dir, "KRW-BTC-nope.csv")]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/backtest: .*KRW-BTC-nope\.csv: cannot read: no such file/);
+
+    const bad = await cli("backtest", ["--data", BTC, "--params", file("bad.json", { strategy: { emaFast: 0, rsiMax: 120 } })]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/invalid parameters:\n {2}strategy\.emaFast: .*\n {2}strategy\.rsiMax: /);
+
+    const notJson = await cli("backtest", ["--data", BTC, "--params", file("broken.json", "{ nope")]);
+    expect(notJson.code).toBe(2);
+    expect(notJson.stderr).toMatch(/broken\.json: not valid JSON/);
+
+    const preset = await cli("backtest", ["--data", BTC, "--preset", "yolo"]);
+    expect(preset.code).toBe(2);
+    expect(preset.stderr).toMatch(/unknown preset "yolo" \(one of default, classic\)/);
+
+    const flag = await cli("backtest", ["--data", BTC, "--frobnicate"]);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/usage: bun run backtest/);
+
+    const noData = await cli("backtest", []);
+    expect(noData.code).toBe(2);
+    expect(noData.stderr).toMatch(/--data FILE is required/);
+
+    const garbage = await cli("backtest", ["--data", file("upbit-KRW-BTC-1h.csv", "ts,open,high,low,close,volume\n")]);
+    expect(garbage.code).toBe(2);
+    expect(garbage.stderr).toMatch(/upbit-KRW-BTC-1h\.csv: /);
+  });
+
+  it("compares two parameter sets with a bootstrap interval and stores the comparison", async () => {
+    const r = await cli("backtest", ["--data", BTC, "--preset", "classic", "--compare", "default", "--bootstrap", "300", "--seed", "3"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/classic\s+default/);
+    expect(r.stdout).toMatch(/total return A - B: .*95% CI .* 300 resamples/);
+    const db = openDb({ path: dbPath });
+    try {
+      const row = listBacktestRuns(db.db).find((x) => x.kind === "compare")!;
+      expect(JSON.parse(row.metrics!).difference.resamples).toBe(300);
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe("bun run optimize", () => {
+  it("ranks a grid by out-of-sample score on worker threads, writes --json and stores the run", async () => {
+    const space = file("space.json", { preset: "classic", parameters: { "strategy.emaFast": [10, 20], "strategy.stopLoss.atrMultiple": [2, 3] } });
+    const out = join(dir, "opt.json");
+    const r = await cli("optimize", ["--data", BTC, "--space", space, "--folds", "2", "--workers", "2", "--json", out]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/grid search, 4 candidates, 2 rolling walk-forward folds, ranked by mean out-of-sample sharpe/);
+    expect(r.stdout).toMatch(/rank\s+OOS sharpe\s+IS sharpe/);
+    expect(r.stdout).toMatch(/walk-forward \(choose the in-sample best each fold\)/);
+    const doc = JSON.parse(readFileSync(out, "utf8"));
+    expect(doc.ranking).toHaveLength(4);
+    expect(doc.best.params.strategy.emaFast).toBe(doc.ranking[0].values["strategy.emaFast"]);
+    const db = openDb({ path: dbPath });
+    try {
+      const row = listBacktestRuns(db.db).find((x) => x.kind === "optimize")!;
+      expect(JSON.parse(row.metrics!).top).toHaveLength(4);
+      expect(JSON.parse(row.params).folds).toBe(2);
+    } finally {
+      db.close();
+    }
+  });
+
+  it("exits 2 on a bad space file", async () => {
+    const r = await cli("optimize", ["--data", BTC, "--space", file("bad-space.json", { parameters: { emaFast: [1] } })]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/parameters\.emaFast: a dotted path/);
+  });
+});

@@ -1,0 +1,108 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ParseError } from "../../../../src/core/errors.ts";
+import { RISK_PRESETS } from "../../../../src/core/risk/index.ts";
+import { STRATEGY_PRESETS } from "../../../../src/core/strategy/index.ts";
+import { BACKTEST_PRESETS, createProgressBar, etaText, progressLine, resolveBacktestConfig, resultExitReason } from "../../../../src/backtest/engine/index.ts";
+
+const ROOT = join(import.meta.dirname, "../../../..");
+
+function parseErrorOf(fn: () => unknown): ParseError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ParseError) return e;
+    throw e;
+  }
+  throw new Error("expected a ParseError");
+}
+
+describe("backtest configuration", () => {
+  it("resolves the classic preset to the classic strategy, all-in risk, exact fills and no minimum order", () => {
+    const c = resolveBacktestConfig({}, "classic");
+    expect(c.strategy).toEqual(STRATEGY_PRESETS.classic);
+    expect(c.risk).toEqual(RISK_PRESETS.classic);
+    expect(c.engine).toEqual({ initialCapital: 10_000_000, feeRate: 0.0025, slippage: 0.001, fillPrecision: "exact", minOrderKrw: 0 });
+  });
+
+  it("reads configs/default.json as a params file and gets the default preset back", () => {
+    const c = resolveBacktestConfig(JSON.parse(readFileSync(join(ROOT, "configs/default.json"), "utf8")));
+    expect(c.preset).toBe("default");
+    expect(c.strategy).toEqual(STRATEGY_PRESETS.default);
+    expect(c.risk).toEqual(RISK_PRESETS.default);
+    expect(c.engine).toEqual(BACKTEST_PRESETS.default.engine);
+  });
+
+  it("overrides one value of a preset and keeps the rest (objects merge key by key)", () => {
+    const c = resolveBacktestConfig({ preset: "classic", strategy: { emaFast: 10, stopLoss: { atrMultiple: 3 } }, engine: { slippage: 0 } });
+    expect(c.strategy.emaFast).toBe(10);
+    expect(c.strategy.emaSlow).toBe(60);
+    expect(c.strategy.stopLoss).toEqual({ mode: "atr", atrMultiple: 3, percent: 0.03 });
+    expect(c.strategy.trailingStop.enabled).toBe(false);
+    expect(c.engine).toMatchObject({ slippage: 0, fillPrecision: "exact" });
+  });
+
+  it("lets --preset replace the file's preset", () => {
+    expect(resolveBacktestConfig({ preset: "default" }, "classic").preset).toBe("classic");
+  });
+
+  it("names every bad field as section.field in one ParseError", () => {
+    const e = parseErrorOf(() => resolveBacktestConfig({ strategy: { emaFast: 0 }, risk: { maxRiskPerTrade: 0.5 }, engine: { slippage: -1 } }, undefined, "p.json"));
+    expect(e.message).toMatch(/^p\.json: invalid parameters/);
+    expect(e.message).toMatch(/strategy\.emaFast: /);
+    expect(e.message).toMatch(/risk\.maxRiskPerTrade: at most 5 %/);
+    expect(e.message).toMatch(/engine\.slippage: /);
+  });
+
+  it("refuses unknown keys and unknown presets", () => {
+    expect(parseErrorOf(() => resolveBacktestConfig({ strategy: { emaFats: 10 } })).message).toMatch(/strategy: Unrecognized key/);
+    expect(parseErrorOf(() => resolveBacktestConfig({ strategyy: {} })).message).toMatch(/Unrecognized key/);
+    expect(parseErrorOf(() => resolveBacktestConfig({}, "aggressive")).message).toMatch(/unknown preset "aggressive"/);
+    expect(parseErrorOf(() => resolveBacktestConfig({ preset: "aggressive" })).message).toMatch(/preset must be one of default, classic/);
+  });
+});
+
+describe("exit reasons in results", () => {
+  it("maps the strategy's reasons to the result vocabulary the reference also writes", () => {
+    expect(["dead_cross", "stop", "trailing_stop", "target", "time_stop", "take_profit_2", "end"].map((r) => resultExitReason(r as never))).toEqual([
+      "signal",
+      "stop",
+      "trailing",
+      "target",
+      "time",
+      "take_profit_2",
+      "end",
+    ]);
+  });
+});
+
+describe("progress line", () => {
+  it("shows the bar, percentage, counts, rate and ETA", () => {
+    expect(progressLine("backtest", 250_000, 500_000, 100, "candles/s", 10)).toBe("backtest [#####.....]  50%  250000/500000  2.5 M candles/s  ETA 0s");
+    expect(progressLine("optimize", 3, 12, 6_000, "/s", 4)).toBe("optimize [#...]  25%  3/12  0.5 /s  ETA 18s");
+    expect(etaText(75)).toBe("1m15s");
+    expect(etaText(3_700)).toBe("1h01m");
+    expect(etaText(Number.NaN)).toBe("-");
+  });
+
+  it("draws nothing when disabled, and at most once per interval when enabled", () => {
+    let t = 0;
+    const written: string[] = [];
+    const sink = { write: (s: string) => written.push(s) };
+    const off = createProgressBar({ label: "x", total: 10, sink, enabled: false, now: () => t });
+    off.update(5);
+    off.finish();
+    expect(written).toEqual([]);
+    const on = createProgressBar({ label: "x", total: 10, sink, enabled: true, now: () => t, intervalMs: 100 });
+    on.update(1);
+    t = 50;
+    on.update(2);
+    t = 150;
+    on.update(3);
+    on.finish(10);
+    expect(written.filter((w) => w.startsWith("\r"))).toHaveLength(3);
+    expect(written.at(-1)).toBe("\n");
+    expect(written[0]).toMatch(/^\rx \[/);
+  });
+});
