@@ -1,6 +1,6 @@
-import { type Actor, type AnyActorRef, createActor, fromPromise } from "xstate";
+import { type Actor, type AnyActorRef, assign, createActor, fromPromise } from "xstate";
 import type { Candle, Interval, Market } from "../src/core/model.ts";
-import { INTERVAL_MS } from "../src/core/model.ts";
+import { DEFAULT_FEE_RATE, DEFAULT_MIN_TOTAL_KRW, INTERVAL_MS } from "../src/core/model.ts";
 import type { Origin } from "../src/core/messages.ts";
 import type { EmaCrossState } from "../src/core/strategy/index.ts";
 import { initialRisk } from "../src/core/strategy/index.ts";
@@ -124,6 +124,10 @@ export function createRuntime(deps: RuntimeDeps, options: { mode: TradingMode; s
       reportState: ({ context }, { state }) => {
         for (const s of TRADER_STATES) metrics.actorState.set({ actor: `trader:${context.market}`, state: s }, s === state ? 1 : 0);
       },
+      refreshHolding: assign(({ context }) => ({
+        holding: holdingFromRow(getPosition(db, context.market)),
+        rules: context.rules ?? { market: context.market, bidFee: DEFAULT_FEE_RATE, askFee: DEFAULT_FEE_RATE, makerBidFee: DEFAULT_FEE_RATE, makerAskFee: DEFAULT_FEE_RATE, minTotalBid: DEFAULT_MIN_TOTAL_KRW, minTotalAsk: DEFAULT_MIN_TOTAL_KRW, state: "active" },
+      })),
       logMismatch: ({ context }, { fields, built, official }) => {
         metrics.reconciliationMismatchesTotal.inc({ kind: "candle" });
         logger.warn({ market: context.market, fields, built, official }, "candle built from trades differs from the exchange's");

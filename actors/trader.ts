@@ -94,6 +94,11 @@ const trader = setup({
     alert: (_, _params: { severity: "info" | "warning" | "critical"; key: string; title: string; text: string }) => {},
     reportState: (_, _params: { state: TraderStateName }) => {},
     logMismatch: (_, _params: { fields: string[]; built: Candle; official: Candle }) => {},
+    /**
+     * Re-read the position (and fallback market rules) from the database: a halted trader skips
+     * warm-up, but flatten must still know what to sell. Provided by the runtime.
+     */
+    refreshHolding: assign({}),
     // Messages to the shared actors, found by systemId (ARCHITECTURE rule 7).
     toRisk: ({ system }, params: EntryRequestEvent | { type: "risk.mark"; ts: number; market: Market; price: number }) => {
       system.get("risk")?.send(params);
@@ -321,7 +326,7 @@ export const traderMachine = trader.createMachine({
     closes: [],
     lastError: null,
   }),
-  initial: "warming_up",
+  initial: "booting",
   on: {
     "market.traded": { actions: handleTrade },
     "market.ticked": {
@@ -359,6 +364,8 @@ export const traderMachine = trader.createMachine({
     },
   },
   states: {
+    /** A trader the supervisor halted starts halted: no warm-up, no exchange calls. */
+    booting: { always: [{ guard: "halted", target: "halted" }, { target: "warming_up" }] },
     warming_up: {
       entry: { type: "reportState", params: { state: "warming_up" } },
       invoke: {
@@ -480,7 +487,7 @@ export const traderMachine = trader.createMachine({
       always: { guard: ({ context }) => context.decision?.kind === "exit" && context.pending === null, actions: submitExit },
     },
     flattening: {
-      entry: [{ type: "reportState", params: { state: "flattening" } }, assign({ decision: null }), startFlatten],
+      entry: [{ type: "reportState", params: { state: "flattening" } }, "refreshHolding", assign({ decision: null }), startFlatten],
       on: {
         "order.filled": { guard: "isPendingOrder", actions: handleFill },
         "order.finished": { guard: "isPendingOrder", actions: [handleFinished, assign({ decision: null }), startFlatten] },
@@ -491,7 +498,7 @@ export const traderMachine = trader.createMachine({
       always: { guard: ({ context }) => context.pending === null && context.decision === null && (context.holding === null || context.holding.volume <= 0 || !holds(context)), target: "paused", actions: setPaused(true) },
     },
     halted: {
-      entry: [{ type: "reportState", params: { state: "halted" } }, { type: "persistFlags", params: { halted: true } }, assign({ decision: null })],
+      entry: [{ type: "reportState", params: { state: "halted" } }, { type: "persistFlags", params: { halted: true } }, "refreshHolding", assign({ decision: null })],
       on: {
         "candle.closed": { actions: [handleCandle("never"), assign({ decision: null })] },
         "order.filled": { actions: handleFill },
