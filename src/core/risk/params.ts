@@ -89,7 +89,26 @@ export const RISK_PRESETS = {
   }),
 } as const satisfies Record<string, RiskParams>;
 
-/** Risk parameters from a config section (`{}` = defaults). Throws a `ZodError` naming the bad field. */
+const RISK_PRESET_NAMES = ["default", "classic"] as const;
+const riskPresetSelector = z.object({ preset: z.enum(RISK_PRESET_NAMES, { error: `one of ${RISK_PRESET_NAMES.join(", ")}` }).default("default") }).loose();
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = isPlainObject(v) && isPlainObject(out[k]) ? merge(out[k], v) : v;
+  return out;
+}
+
+/**
+ * Risk parameters from a config section: `{ preset?: "default" | "classic", ...overrides }` (`{}` =
+ * defaults); the preset is the base and other keys override it. Throws a `ZodError` naming the bad field.
+ */
 export function resolveRiskParams(input: unknown = {}): RiskParams {
-  return riskParamsSchema.parse(input);
+  if (!isPlainObject(input)) return riskParamsSchema.parse(input);
+  const { preset } = riskPresetSelector.parse(input);
+  const { preset: _preset, ...overrides } = input;
+  return riskParamsSchema.parse(merge(RISK_PRESETS[preset] as unknown as Record<string, unknown>, overrides));
 }

@@ -12,11 +12,11 @@ describe("configs/default.json", () => {
     expect(fileSchema.safeParse(file).success).toBe(true);
   });
 
-  it("spells out exactly the schema defaults (the default preset) for strategy and risk", () => {
+  it("selects the default presets (so a later layer can switch preset without fighting spelled-out values)", () => {
     expect(resolveStrategyParams(file.strategy)).toEqual(STRATEGY_PRESETS.default);
-    expect(file.strategy).toEqual(JSON.parse(JSON.stringify(STRATEGY_PRESETS.default)));
     expect(resolveRiskParams(file.risk)).toEqual(RISK_PRESETS.default);
-    expect(file.risk).toEqual(JSON.parse(JSON.stringify(RISK_PRESETS.default)));
+    expect(resolveStrategyParams({ ...(file.strategy as object), preset: "classic" })).toEqual(STRATEGY_PRESETS.classic);
+    expect(resolveRiskParams({ ...(file.risk as object), preset: "classic" })).toEqual(RISK_PRESETS.classic);
   });
 });
 
@@ -56,5 +56,7 @@ describe("parameter resolution", () => {
     expect(() => resolveRiskParams({ maxRiskPerTrade: 0.06 })).toThrow(/maxRiskPerTrade/);
     expect(() => resolveRiskParams({ maxRiskPerTrade: 0.004 })).toThrow(/maxRiskPerTrade/);
     expect(resolveRiskParams({ maxRiskPerTrade: 0.005 }).maxRiskPerTrade).toBe(0.005);
+    expect(() => resolveRiskParams({ preset: "yolo" })).toThrow(/preset/);
+    expect(resolveRiskParams({ preset: "classic", maxPositions: 3 })).toEqual({ ...RISK_PRESETS.classic, maxPositions: 3 });
   });
 });
