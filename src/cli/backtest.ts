@@ -15,7 +15,6 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ParseError } from "../core/errors.ts";
 import { isMarket } from "../core/model.ts";
-import { comparisonLines, compareBacktests } from "../backtest/compare/index.ts";
 import { DATA_POLICIES, type DataPolicy } from "../backtest/data/index.ts";
 import {
   type BacktestConfig,
@@ -29,9 +28,7 @@ import {
   runBacktest,
   summaryLines,
 } from "../backtest/engine/index.ts";
-import { renderReport } from "../backtest/report/index.ts";
 import { STRATEGY_PRESET_NAMES } from "../core/strategy/index.ts";
-import { mulberry32 } from "../exchange/sim/prng.ts";
 
 const USAGE =
   "usage: bun run backtest --data FILE [--data FILE ...] [--market M] [--preset classic|default] [--params FILE] [--json OUT] [--report OUT.html] [--policy report|fail|skip|forward-fill] [--compare PRESET|FILE [--bootstrap N] [--block N] [--seed S]] [--progress] [--no-store]";
@@ -187,6 +184,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   for (const line of dataSummaryLines(data)) io.stderr.write(`data: ${line}\n`);
 
   if (other !== undefined) {
+    // Loaded only here: a plain backtest does not pay for them at start-up.
+    const { comparisonLines, compareBacktests } = await import("../backtest/compare/index.ts");
+    const { mulberry32 } = await import("../exchange/sim/prng.ts");
     const labelA = flags.params !== undefined ? (flags.params.split(/[\\/]/).pop() ?? flags.params) : config.preset;
     const seed = positiveInt("seed", flags.seed, 1);
     const comparison = compareBacktests({
@@ -221,9 +221,12 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   const bar = createProgressBar({ label: "backtest", total, sink: io.stderr, enabled: flags.progress || io.stderr.isTTY === true, now: io.now, unit: "candles/s" });
   const run = runBacktest(data.series, config, { onProgress: (done) => bar.update(done) });
   bar.finish(run.candles);
-  const result = buildResult({ run, config, series: data.series, dataFingerprint: data.fingerprint });
+  const result = buildResult({ run, config, series: data.series, dataFingerprint: data.fingerprint, benchmarkCurve: flags.report !== undefined });
   if (flags.json !== undefined) await Bun.write(flags.json, backtestJson(result));
-  if (flags.report !== undefined) await Bun.write(flags.report, renderReport(result));
+  if (flags.report !== undefined) {
+    const { renderReport } = await import("../backtest/report/index.ts");
+    await Bun.write(flags.report, renderReport(result));
+  }
   io.stdout.write(`${summaryLines(result, run).join("\n")}\n`);
   if (flags.store) {
     const id = await storeRun(io, { kind: "backtest", data, params: result.params, metrics: result.metrics, reportPath: flags.report });

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ParseError } from "../../core/errors.ts";
 import { DEFAULT_FEE_RATE, DEFAULT_MIN_TOTAL_KRW, type Market, type MarketRules } from "../../core/model.ts";
-import { RISK_PRESETS, type RiskParams, riskParamsSchema } from "../../core/risk/index.ts";
+import { resolveRiskParams, type RiskParams } from "../../core/risk/index.ts";
 import { type EmaCrossParams, resolveStrategyParams, STRATEGY_PRESET_NAMES, type StrategyPresetName } from "../../core/strategy/index.ts";
 
 /**
@@ -40,7 +40,7 @@ export type EngineSettings = z.output<typeof engineSettingsSchema>;
 
 /** A fully resolved backtest configuration. */
 export interface BacktestConfig {
-  /** The preset the configuration started from. */
+  /** The preset the run is labelled with (and whose engine settings it starts from). */
   readonly preset: StrategyPresetName;
   readonly strategy: EmaCrossParams;
   readonly risk: RiskParams;
@@ -48,28 +48,36 @@ export interface BacktestConfig {
 }
 
 /**
- * The presets as whole backtests:
- * - `classic`: the classic strategy, all-in sizing without portfolio brakes, exact fills and no
- *   minimum order (the rules of issue 4 "Engine", checked against tests/reference/classic.ts);
- * - `default`: the production defaults (configs/default.json), filled as the exchange would.
+ * Engine settings per preset (strategy and risk presets are the core's: `STRATEGY_PRESETS`,
+ * `RISK_PRESETS`):
+ * - `classic`: exact fills and no minimum order (the rules of issue 4 "Engine", checked against
+ *   tests/reference/classic.ts), with the core's classic strategy and all-in risk;
+ * - `default`: fills as the exchange would make them.
  */
-export const BACKTEST_PRESETS: Readonly<Record<StrategyPresetName, { readonly risk: RiskParams; readonly engine: EngineSettings }>> = {
-  default: { risk: RISK_PRESETS.default, engine: engineSettingsSchema.parse({}) },
-  classic: { risk: RISK_PRESETS.classic, engine: engineSettingsSchema.parse({ fillPrecision: "exact", minOrderKrw: 0 }) },
+export const ENGINE_PRESETS: Readonly<Record<StrategyPresetName, EngineSettings>> = {
+  default: engineSettingsSchema.parse({}),
+  classic: engineSettingsSchema.parse({ fillPrecision: "exact", minOrderKrw: 0 }),
 };
 
+const presetSchema = z.enum(STRATEGY_PRESET_NAMES, { error: `preset must be one of ${STRATEGY_PRESET_NAMES.join(", ")}` });
+
 /**
- * A `--params` file: `{ "preset"?, "strategy"?, "risk"?, "engine"? }`. The preset is the base;
- * each section overrides it key by key (objects merge, arrays replace), so `configs/default.json`
- * is a valid params file and `{ "preset": "classic", "strategy": { "emaFast": 10 } }` changes one
- * value of classic.
+ * A `--params` file: `{ "preset"?, "strategy"?, "risk"?, "engine"? }`. The preset is the base of all
+ * three sections; a `strategy` or `risk` section may name its own `preset` (as the app's config
+ * files do), and its other keys override that base key by key (objects merge, arrays replace). So
+ * `{ "preset": "classic", "strategy": { "emaFast": 10 } }` changes one value of classic, and an app
+ * config file (configs/*.json) is a valid params file: its `markets`, `interval` and `runtime`
+ * fields are accepted and ignored (the data files decide what a backtest runs on).
  */
 export const paramsFileSchema = z
   .object({
-    preset: z.enum(STRATEGY_PRESET_NAMES, { error: `preset must be one of ${STRATEGY_PRESET_NAMES.join(", ")}` }).optional(),
+    preset: presetSchema.optional(),
     strategy: z.record(z.string(), z.unknown()).optional(),
     risk: z.record(z.string(), z.unknown()).optional(),
     engine: z.record(z.string(), z.unknown()).optional(),
+    markets: z.unknown().optional(),
+    interval: z.unknown().optional(),
+    runtime: z.unknown().optional(),
   })
   .strict();
 
@@ -94,35 +102,43 @@ function issueLines(error: z.ZodError, prefix: string): string[] {
   });
 }
 
+function validationLines(prefix: string, fn: () => void): string[] {
+  try {
+    fn();
+    return [];
+  } catch (e) {
+    if (e instanceof z.ZodError) return issueLines(e, prefix);
+    throw e;
+  }
+}
+
 /**
  * Resolve a params file (already parsed JSON) into a full configuration. `presetOverride` (the
- * CLI's `--preset`) replaces the file's preset. Throws a `ParseError` listing every bad field as
- * `section.field: message`; `source` (a file name) prefixes the message.
+ * CLI's `--preset`) replaces every preset the file names. Throws a `ParseError` listing every bad
+ * field as `section.field: message`; `source` (a file name) prefixes the message.
  */
 export function resolveBacktestConfig(input: unknown = {}, presetOverride?: string, source = "params"): BacktestConfig {
+  if (presetOverride !== undefined && !presetSchema.safeParse(presetOverride).success) {
+    throw new ParseError(`unknown preset ${JSON.stringify(presetOverride)} (one of ${STRATEGY_PRESET_NAMES.join(", ")})`, source);
+  }
   const file = paramsFileSchema.safeParse(input ?? {});
   if (!file.success) throw new ParseError(`invalid parameters:\n  ${issueLines(file.error, "").join("\n  ")}`, source);
-  const presetChoice = z.enum(STRATEGY_PRESET_NAMES).safeParse(presetOverride ?? file.data.preset ?? "default");
-  if (!presetChoice.success) throw new ParseError(`unknown preset ${JSON.stringify(presetOverride ?? file.data.preset)} (one of ${STRATEGY_PRESET_NAMES.join(", ")})`, source);
-  const preset = presetChoice.data;
-  const base = BACKTEST_PRESETS[preset];
+  const sectionPreset = presetSchema.safeParse(file.data.strategy?.preset);
+  const preset: StrategyPresetName = (presetOverride as StrategyPresetName | undefined) ?? file.data.preset ?? (sectionPreset.success ? sectionPreset.data : "default");
+  const section = (values: Record<string, unknown> | undefined) => ({ ...(values ?? {}), preset: presetOverride ?? values?.preset ?? preset });
 
-  const problems: string[] = [];
   let strategy: EmaCrossParams | undefined;
-  try {
-    strategy = resolveStrategyParams({ ...(file.data.strategy ?? {}), preset });
-  } catch (e) {
-    if (!(e instanceof z.ZodError)) throw e;
-    problems.push(...issueLines(e, "strategy"));
-  }
-  const risk = riskParamsSchema.safeParse(mergeSection(base.risk as unknown as Record<string, unknown>, file.data.risk ?? {}));
-  if (!risk.success) problems.push(...issueLines(risk.error, "risk"));
-  const engine = engineSettingsSchema.safeParse(mergeSection(base.engine as unknown as Record<string, unknown>, file.data.engine ?? {}));
+  let risk: RiskParams | undefined;
+  const problems = [
+    ...validationLines("strategy", () => (strategy = resolveStrategyParams(section(file.data.strategy)))),
+    ...validationLines("risk", () => (risk = resolveRiskParams(section(file.data.risk)))),
+  ];
+  const engine = engineSettingsSchema.safeParse(mergeSection(ENGINE_PRESETS[preset] as unknown as Record<string, unknown>, file.data.engine ?? {}));
   if (!engine.success) problems.push(...issueLines(engine.error, "engine"));
-  if (problems.length > 0 || strategy === undefined || !risk.success || !engine.success) {
+  if (problems.length > 0 || strategy === undefined || risk === undefined || !engine.success) {
     throw new ParseError(`invalid parameters:\n  ${problems.join("\n  ")}`, source);
   }
-  return { preset, strategy, risk: risk.data, engine: engine.data };
+  return { preset, strategy, risk, engine: engine.data };
 }
 
 /** The trading rules of a simulated market: the settings' fee on both sides, its minimum, always active. */

@@ -464,21 +464,30 @@ function nextTimestamp<P, S>(loop: Loop<P, S>): boolean {
   const strategy = ctx.strategy;
   const nBooks = books.length;
   // The next timestamp and the markets that have a candle at it (market-code order).
-  let now = Number.POSITIVE_INFINITY;
-  for (let k = 0; k < nBooks; k++) {
-    const b = books[k]!;
-    if (b.i < b.n) {
-      const t = b.series.ts[b.i]!;
-      if (t < now) now = t;
-    }
-  }
-  if (now === Number.POSITIVE_INFINITY) return false;
+  let now: number;
   let g = 0;
-  for (let k = 0; k < nBooks; k++) {
-    const b = books[k]!;
-    if (b.i < b.n && b.series.ts[b.i]! === now) {
-      loadCandle(b);
-      group[g++] = b;
+  if (nBooks === 1) {
+    const b = books[0]!;
+    if (b.i >= b.n) return false;
+    loadCandle(b);
+    now = b.candle.ts;
+    group[g++] = b;
+  } else {
+    now = Number.POSITIVE_INFINITY;
+    for (let k = 0; k < nBooks; k++) {
+      const b = books[k]!;
+      if (b.i < b.n) {
+        const t = b.series.ts[b.i]!;
+        if (t < now) now = t;
+      }
+    }
+    if (now === Number.POSITIVE_INFINITY) return false;
+    for (let k = 0; k < nBooks; k++) {
+      const b = books[k]!;
+      if (b.i < b.n && b.series.ts[b.i]! === now) {
+        loadCandle(b);
+        group[g++] = b;
+      }
     }
   }
   if (ctx.marks === null) ctx.marks = equityMarksInit(now, ctx.cash);

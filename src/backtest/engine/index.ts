@@ -1,6 +1,6 @@
 export { runBacktest, type BacktestRunOptions } from "./backtest.ts";
 export {
-  BACKTEST_PRESETS,
+  ENGINE_PRESETS,
   type BacktestConfig,
   type EngineSettings,
   engineSettingsSchema,

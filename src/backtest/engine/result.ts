@@ -45,6 +45,11 @@ export interface ResultInput {
   /** Name shown in the report (default: the preset). */
   readonly strategyName?: string;
   readonly title?: string;
+  /**
+   * Keep the buy-and-hold curve as points for the report's chart (default true). The metrics use
+   * the benchmark either way; leaving the curve out saves an array of one pair per candle.
+   */
+  readonly benchmarkCurve?: boolean;
 }
 
 /**
@@ -60,8 +65,11 @@ export function buildResult(input: ResultInput): BacktestResult {
   const startTs = input.startTs ?? Number.NEGATIVE_INFINITY;
   const candles: Record<string, PriceColumns> = {};
   for (const s of input.series) candles[s.market] = startTs === Number.NEGATIVE_INFINITY ? s : sliceSeries(s, firstTradedIndex(s, startTs));
-  const benchmark = new Array<EquityPoint>(benchmarkValues.length);
-  for (let i = 0; i < benchmark.length; i++) benchmark[i] = [run.equityTs[i]!, benchmarkValues[i]!];
+  let benchmark: EquityPoint[] | undefined;
+  if (input.benchmarkCurve ?? true) {
+    benchmark = new Array<EquityPoint>(benchmarkValues.length);
+    for (let i = 0; i < benchmark.length; i++) benchmark[i] = [run.equityTs[i]!, benchmarkValues[i]!];
+  }
   return {
     run: {
       strategy: input.strategyName ?? config.preset,

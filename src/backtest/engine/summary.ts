@@ -1,5 +1,5 @@
 import type { BacktestResult } from "../report/index.ts";
-import { formatDuration, formatNumber, formatPercent, formatRatio, formatUtc } from "../report/index.ts";
+import { formatDuration, formatNumber, formatPercent, formatRatio, formatUtc } from "../report/format.ts";
 import type { EngineRun } from "./types.ts";
 
 /** Trades counted by exit reason, most frequent first: `stop 51, signal 39`. */

@@ -1,4 +1,4 @@
-import { formatNumber, formatPercent, formatUtc } from "../report/index.ts";
+import { formatNumber, formatPercent, formatUtc } from "../report/format.ts";
 import type { OptimizationResult } from "./optimize.ts";
 
 function valueText(v: unknown): string {

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { ParseError } from "../../../../src/core/errors.ts";
 import { RISK_PRESETS } from "../../../../src/core/risk/index.ts";
 import { STRATEGY_PRESETS } from "../../../../src/core/strategy/index.ts";
-import { BACKTEST_PRESETS, createProgressBar, etaText, progressLine, resolveBacktestConfig, resultExitReason } from "../../../../src/backtest/engine/index.ts";
+import { createProgressBar, ENGINE_PRESETS, etaText, progressLine, resolveBacktestConfig, resultExitReason } from "../../../../src/backtest/engine/index.ts";
 
 const ROOT = join(import.meta.dirname, "../../../..");
 
@@ -26,12 +26,25 @@ describe("backtest configuration", () => {
     expect(c.engine).toEqual({ initialCapital: 10_000_000, feeRate: 0.0025, slippage: 0.001, fillPrecision: "exact", minOrderKrw: 0 });
   });
 
-  it("reads configs/default.json as a params file and gets the default preset back", () => {
-    const c = resolveBacktestConfig(JSON.parse(readFileSync(join(ROOT, "configs/default.json"), "utf8")));
+  it("reads the app's config files as params files: their section presets apply, markets and runtime are ignored", () => {
+    const read = (name: string) => JSON.parse(readFileSync(join(ROOT, "configs", name), "utf8"));
+    const c = resolveBacktestConfig(read("default.json"));
     expect(c.preset).toBe("default");
     expect(c.strategy).toEqual(STRATEGY_PRESETS.default);
     expect(c.risk).toEqual(RISK_PRESETS.default);
-    expect(c.engine).toEqual(BACKTEST_PRESETS.default.engine);
+    expect(c.engine).toEqual(ENGINE_PRESETS.default);
+    const mixed = resolveBacktestConfig({ strategy: { preset: "classic" }, risk: { preset: "default", maxPositions: 2 }, markets: ["KRW-BTC"], interval: "1h", runtime: {} });
+    expect(mixed.preset).toBe("classic");
+    expect(mixed.strategy).toEqual(STRATEGY_PRESETS.classic);
+    expect(mixed.risk).toEqual({ ...RISK_PRESETS.default, maxPositions: 2 });
+    expect(mixed.engine).toEqual(ENGINE_PRESETS.classic);
+  });
+
+  it("lets --preset replace every preset the file names", () => {
+    const c = resolveBacktestConfig({ preset: "default", strategy: { preset: "default" }, risk: { preset: "default" } }, "classic");
+    expect(c.preset).toBe("classic");
+    expect(c.strategy).toEqual(STRATEGY_PRESETS.classic);
+    expect(c.risk).toEqual(RISK_PRESETS.classic);
   });
 
   it("overrides one value of a preset and keeps the rest (objects merge key by key)", () => {
@@ -41,10 +54,6 @@ describe("backtest configuration", () => {
     expect(c.strategy.stopLoss).toEqual({ mode: "atr", atrMultiple: 3, percent: 0.03 });
     expect(c.strategy.trailingStop.enabled).toBe(false);
     expect(c.engine).toMatchObject({ slippage: 0, fillPrecision: "exact" });
-  });
-
-  it("lets --preset replace the file's preset", () => {
-    expect(resolveBacktestConfig({ preset: "default" }, "classic").preset).toBe("classic");
   });
 
   it("names every bad field as section.field in one ParseError", () => {
@@ -59,7 +68,8 @@ describe("backtest configuration", () => {
     expect(parseErrorOf(() => resolveBacktestConfig({ strategy: { emaFats: 10 } })).message).toMatch(/strategy: Unrecognized key/);
     expect(parseErrorOf(() => resolveBacktestConfig({ strategyy: {} })).message).toMatch(/Unrecognized key/);
     expect(parseErrorOf(() => resolveBacktestConfig({}, "aggressive")).message).toMatch(/unknown preset "aggressive"/);
-    expect(parseErrorOf(() => resolveBacktestConfig({ preset: "aggressive" })).message).toMatch(/preset must be one of default, classic/);
+    expect(parseErrorOf(() => resolveBacktestConfig({ preset: "aggressive" })).message).toMatch(/preset: preset must be one of default, classic/);
+    expect(parseErrorOf(() => resolveBacktestConfig({ risk: { preset: "wild" } })).message).toMatch(/risk\.preset: one of default, classic/);
   });
 });
 

@@ -1,0 +1,5 @@
+export * from "./compare/index.ts";
+export * from "./data/index.ts";
+export * from "./engine/index.ts";
+export * from "./optimize/index.ts";
+export * from "./report/index.ts";
