@@ -1,0 +1,130 @@
+import { quantileSorted } from "../../src/backtest/compare/index.ts";
+
+/**
+ * Figures for the runtime benchmark: latency percentiles, a once-a-second process sampler
+ * (RSS, heap, CPU) and an event-loop lag probe, plus the least-squares slope that says whether
+ * memory is still growing.
+ */
+
+export interface Percentiles {
+  readonly count: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly mean: number;
+}
+
+export function percentiles(values: ArrayLike<number>): Percentiles {
+  const sorted = Float64Array.from(values).sort();
+  const n = sorted.length;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += sorted[i]!;
+  return {
+    count: n,
+    p50: quantileSorted(sorted, 0.5),
+    p90: quantileSorted(sorted, 0.9),
+    p99: quantileSorted(sorted, 0.99),
+    max: n > 0 ? sorted[n - 1]! : Number.NaN,
+    mean: n > 0 ? sum / n : Number.NaN,
+  };
+}
+
+/** `p50 0.123 ms  p90 ...` with the given digits. */
+export function formatPercentiles(p: Percentiles, unit = "ms", digits = 3): string {
+  const f = (x: number) => (Number.isFinite(x) ? x.toFixed(digits) : "n/a");
+  return `n=${p.count}  p50 ${f(p.p50)}  p90 ${f(p.p90)}  p99 ${f(p.p99)}  max ${f(p.max)}  mean ${f(p.mean)} ${unit}`;
+}
+
+/** Least-squares slope of y over x (units of y per unit of x); NaN with fewer than two points. */
+export function slope(xs: readonly number[], ys: readonly number[]): number {
+  const n = Math.min(xs.length, ys.length);
+  if (n < 2) return Number.NaN;
+  let mx = 0;
+  let my = 0;
+  for (let i = 0; i < n; i++) {
+    mx += xs[i]!;
+    my += ys[i]!;
+  }
+  mx /= n;
+  my /= n;
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (xs[i]! - mx) * (ys[i]! - my);
+    sxx += (xs[i]! - mx) ** 2;
+  }
+  return sxx > 0 ? sxy / sxx : Number.NaN;
+}
+
+export interface ProcessSample {
+  /** Seconds since the sampler started. */
+  readonly t: number;
+  readonly rssMb: number;
+  readonly heapUsedMb: number;
+  /** CPU time (user + system) over the last interval, as a share of one core. */
+  readonly cpuCores: number;
+}
+
+const MB = 1024 * 1024;
+
+/** Samples RSS, heap and CPU every `intervalMs` until stopped. */
+export class ProcessSampler {
+  readonly samples: ProcessSample[] = [];
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private t0 = 0;
+  private lastWall = 0;
+  private lastCpu: NodeJS.CpuUsage = process.cpuUsage();
+
+  start(intervalMs = 1_000): void {
+    this.t0 = performance.now();
+    this.lastWall = this.t0;
+    this.lastCpu = process.cpuUsage();
+    this.timer = setInterval(() => this.sample(), intervalMs);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private sample(): void {
+    const now = performance.now();
+    const cpu = process.cpuUsage(this.lastCpu);
+    const mem = process.memoryUsage();
+    this.samples.push({ t: (now - this.t0) / 1000, rssMb: mem.rss / MB, heapUsedMb: mem.heapUsed / MB, cpuCores: (cpu.user + cpu.system) / 1000 / (now - this.lastWall) });
+    this.lastWall = now;
+    this.lastCpu = process.cpuUsage();
+  }
+
+  /** CPU share of one core over the whole sampling period. */
+  meanCpu(): number {
+    return this.samples.length === 0 ? Number.NaN : this.samples.reduce((s, x) => s + x.cpuCores, 0) / this.samples.length;
+  }
+}
+
+/**
+ * Event-loop lag: a timer asks to run every `periodMs`; how late it runs is time the loop spent on
+ * something else (a long task, a GC pause). The same probe runs in the baseline and the real run.
+ */
+export class LoopLagProbe {
+  private readonly lags: number[] = [];
+  private handle: ReturnType<typeof setTimeout> | null = null;
+
+  start(periodMs = 10): void {
+    let expected = performance.now() + periodMs;
+    const tick = () => {
+      const now = performance.now();
+      this.lags.push(Math.max(0, now - expected));
+      expected = now + periodMs;
+      this.handle = setTimeout(tick, periodMs);
+    };
+    this.handle = setTimeout(tick, periodMs);
+  }
+
+  stop(): Percentiles {
+    if (this.handle) clearTimeout(this.handle);
+    this.handle = null;
+    return percentiles(this.lags);
+  }
+}
