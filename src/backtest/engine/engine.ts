@@ -81,7 +81,10 @@ interface PendingEntry {
   readonly reserve: number;
   /** Spend every free KRW at the fill (risk sizing `all_available`, market order). */
   readonly allIn: boolean;
-  /** The entry intent's stop distance (price - stop), for the Kelly risk of the trade. */
+  /**
+   * The entry intent's stop distance (reference price - suggested stop), for the Kelly risk of the
+   * trade: generic over strategies, and for an ATR stop exactly the plan's R (fill - stop = k x ATR).
+   */
   readonly riskPerUnit: number;
 }
 

@@ -3,6 +3,7 @@
  * intents a test asks for at given candle times while using the core's own exit plan
  * (`openTradePlan`, `checkProtectiveExits`), so each fill rule can be checked in isolation.
  */
+import { join } from "node:path";
 import { z } from "zod";
 import type { Market } from "../../../../src/core/model.ts";
 import {
@@ -14,8 +15,7 @@ import {
   type StrategyFill,
   type TradePlan,
 } from "../../../../src/core/strategy/index.ts";
-import { makeSeries, type CandleSeries } from "../../../../src/backtest/data/index.ts";
-import { readCandleCsvFile } from "../../../../src/backtest/data/index.ts";
+import { type CandleSeries, makeSeries, readCandleCsvFile } from "../../../../src/backtest/data/index.ts";
 
 export const H = 3_600_000;
 export const T0 = Date.UTC(2024, 0, 1);
@@ -124,7 +124,7 @@ export function script(...entries: readonly (readonly [index: number, ...actions
 
 /** The bundled hourly file of a market, parsed by the project's reader. */
 export async function bundledHourly(symbol: "BTC" | "ETH" | "XRP"): Promise<CandleSeries> {
-  return (await readCandleCsvFile(`data/candles/upbit-KRW-${symbol}-1h.csv.gz`)).series;
+  return (await readCandleCsvFile(join(import.meta.dirname, "../../../../data/candles", `upbit-KRW-${symbol}-1h.csv.gz`))).series;
 }
 
 export function relativeError(actual: number, expected: number): number {
