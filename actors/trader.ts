@@ -418,6 +418,12 @@ export const traderMachine = trader.createMachine({
           }),
         },
       },
+      // An operator's pause or resume during warm-up: persist it and load again, so the loaded flags
+      // include it (the load read them before the command arrived, and would overwrite it).
+      on: {
+        "trader.pause": { target: "warming_up", reenter: true, actions: [{ type: "persistFlags", params: { paused: true } }, { type: "audit", params: ({ event }) => ({ action: "trader.paused", origin: event.origin }) }] },
+        "trader.resume": { target: "warming_up", reenter: true, actions: [{ type: "persistFlags", params: { paused: false } }, { type: "audit", params: ({ event }) => ({ action: "trader.resumed", origin: event.origin }) }] },
+      },
     },
     routing: { entry: armCandleTimer, always: [...routes] },
     /** An order from before a restart is still in flight: wait for it before deciding anything. */
