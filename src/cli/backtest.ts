@@ -146,26 +146,13 @@ function validateFlags(flags: Flags): { policy: DataPolicy | undefined } {
 
 /** Store a finished run in `DATABASE_PATH` (default data/bot.db); returns its id. */
 export async function storeRun(io: Io, record: { kind: "backtest" | "optimize" | "compare"; data: LoadedData; params: unknown; metrics: unknown; reportPath?: string }): Promise<number> {
-  const { openDb, startBacktestRun, finishBacktestRun } = await import("../db/index.ts");
-  const path = io.env.DATABASE_PATH ?? "data/bot.db";
-  const series = record.data.series;
-  const db = openDb({ path });
+  // Loaded here, after the run: the database layer is not needed before.
+  const { openDb } = await import("../db/index.ts");
+  const { storeRun: store } = await import("../backtest/engine/store.ts");
+  const db = openDb({ path: io.env.DATABASE_PATH ?? "data/bot.db" });
   try {
-    const row = startBacktestRun(
-      db.db,
-      {
-        kind: record.kind,
-        markets: series.map((s) => s.market),
-        interval: series[0]!.interval,
-        fromTs: Math.min(...series.map((s) => s.ts[0]!)),
-        toTs: Math.max(...series.map((s) => s.ts[s.length - 1]!)),
-        params: record.params,
-        dataFingerprint: record.data.fingerprint,
-      },
-      io.now(),
-    );
-    finishBacktestRun(db.db, row.id, { metrics: record.metrics, reportPath: record.reportPath }, io.now());
-    return row.id;
+    const { kind, data, params, metrics, reportPath } = record;
+    return store(db.db, { kind, series: data.series, dataFingerprint: data.fingerprint, params, metrics, reportPath }, io.now());
   } finally {
     db.close();
   }

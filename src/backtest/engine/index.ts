@@ -1,3 +1,5 @@
+// store.ts (recording runs in SQLite) is re-exported from src/backtest/index.ts only: the engine and
+// the optimizer's worker threads import this index and must not load the database layer.
 export { runBacktest, type BacktestRunOptions } from "./backtest.ts";
 export {
   ENGINE_PRESETS,
