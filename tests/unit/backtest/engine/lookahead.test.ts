@@ -43,14 +43,14 @@ function checkCuts(series: readonly CandleSeries[], config: BacktestConfig, cuts
   // Cuts whose last candle is a decision candle: the strategy must ask for the same thing there
   // without the candles after it (a peek at the next candle would show here first).
   const decisions = full.decisions!.filter((d) => d.outcome !== "ignored");
-  for (const d of decisions.slice(0, 12)) {
+  for (const d of decisions.slice(0, 8)) {
     const cut = runBacktest(prefix(series, d.ts + 3_600_000), config, { recordDecisions: true });
     expectSamePast(full, cut);
     expect(cut.decisions!.filter((x) => x.ts === d.ts && x.market === d.market).map((x) => [x.action, x.reason, x.outcome])).toEqual([[d.action, d.reason, "ignored"]]);
   }
   // Cuts whose last candle is an exit candle: the stop (or the exit fill) must happen there without
   // the candles after it.
-  for (const t of full.trades.slice(0, 12)) {
+  for (const t of full.trades.slice(0, 8)) {
     const cut = runBacktest(prefix(series, t.exitTs + 3_600_000), config, { recordDecisions: true });
     expectSamePast(full, cut);
     expect(cut.trades.filter((x) => x.market === t.market).at(-1)).toEqual(t);
@@ -60,13 +60,13 @@ function checkCuts(series: readonly CandleSeries[], config: BacktestConfig, cuts
 
 describe("no lookahead", () => {
   it("classic on KRW-BTC: truncating future candles never changes an earlier decision, trade or equity mark", async () => {
-    const checked = checkCuts([await bundledHourly("BTC")], resolveBacktestConfig({}, "classic"), 8);
+    const checked = checkCuts([await bundledHourly("BTC")], resolveBacktestConfig({}, "classic"), 5);
     expect(checked).toBeGreaterThan(100);
   });
 
   it("default preset on BTC, ETH and XRP together (shared KRW, risk limits, Kelly, correlation): the same", async () => {
     const series = [await bundledHourly("BTC"), await bundledHourly("ETH"), await bundledHourly("XRP")];
-    const checked = checkCuts(series, resolveBacktestConfig({}, "default"), 6);
+    const checked = checkCuts(series, resolveBacktestConfig({}, "default"), 4);
     expect(checked).toBeGreaterThan(20);
   });
 });
