@@ -1,4 +1,4 @@
-import { Database } from "bun:sqlite";
+import { Database, type Statement } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,6 +20,37 @@ export interface DbHandle {
   close(): void;
 }
 
+/** Most distinct statements kept compiled; longer SQL texts (multi-row inserts) are not kept. */
+const STATEMENT_CACHE_SIZE = 256;
+const STATEMENT_CACHE_MAX_SQL = 4_096;
+
+/**
+ * Make `sqlite.prepare` compile each SQL text once. drizzle's bun-sqlite session calls `prepare`
+ * for every query it runs and never reuses the statement, so every repo call paid for compiling
+ * its SQL again (the largest single native cost of a candle close in `bench/runtime.bench.ts`).
+ * Statements run to completion synchronously, so sharing one per SQL text is safe; calls that bind
+ * parameters at prepare time are not cached. Returns the function that finalizes the cache.
+ */
+function cacheStatements(sqlite: Database): () => void {
+  const statements = new Map<string, Statement>();
+  const compile = sqlite.prepare.bind(sqlite) as (sql: string, params?: unknown) => Statement;
+  const prepare = (sql: string, params?: unknown): Statement => {
+    if (params !== undefined || sql.length > STATEMENT_CACHE_MAX_SQL) return compile(sql, params);
+    let stmt = statements.get(sql);
+    if (stmt === undefined) {
+      stmt = compile(sql);
+      if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
+      statements.set(sql, stmt);
+    }
+    return stmt;
+  };
+  sqlite.prepare = prepare as Database["prepare"];
+  return () => {
+    for (const stmt of statements.values()) stmt.finalize();
+    statements.clear();
+  };
+}
+
 export const DEFAULT_MIGRATIONS_FOLDER = fileURLToPath(new URL("../../migrations", import.meta.url));
 
 export interface OpenDbOptions {
@@ -37,6 +68,7 @@ export interface OpenDbOptions {
 export function openDb(options: OpenDbOptions): DbHandle {
   if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
   const sqlite = options.readonly ? new Database(options.path, { readonly: true, strict: true }) : new Database(options.path, { create: true, strict: true });
+  const dropStatements = cacheStatements(sqlite);
   if (!options.readonly) {
     sqlite.exec("PRAGMA journal_mode = WAL;");
     sqlite.exec("PRAGMA synchronous = NORMAL;");
@@ -45,7 +77,11 @@ export function openDb(options: OpenDbOptions): DbHandle {
   sqlite.exec("PRAGMA busy_timeout = 5000;");
   const db = drizzle({ client: sqlite, schema });
   if (!options.readonly) migrate(db, { migrationsFolder: options.migrationsFolder ?? DEFAULT_MIGRATIONS_FOLDER });
-  return { db, sqlite, path: options.path, close: () => closeNow(sqlite) };
+  const close = () => {
+    dropStatements();
+    closeNow(sqlite);
+  };
+  return { db, sqlite, path: options.path, close };
 }
 
 /**
