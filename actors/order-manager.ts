@@ -1,4 +1,4 @@
-import { type AnyActorRef, assign, enqueueActions, fromCallback, fromPromise, setup, stopChild } from "xstate";
+import { type AnyActorRef, assign, enqueueActions, fromCallback, fromPromise, setup } from "xstate";
 import type { ExchangeOrder, Market, OrderRequest } from "../src/core/model.ts";
 import { type Priority, PRIORITY } from "../src/core/messages.ts";
 import { isFinalState, type LocalOrderState } from "../src/core/orders/lifecycle.ts";
@@ -332,7 +332,7 @@ export function createOrderManager(deps: RuntimeDeps) {
           delete live[coid];
           const plan = planDrain({ ...context, live, submitting: context.submitting.filter((c: string) => c !== coid) });
           enqueue.assign({ queue: plan.queue, submitting: plan.submitting, live: plan.live });
-          enqueue(stopChild(id));
+          enqueue.stopChild(id);
           for (const input of plan.spawn) enqueue.spawnChild("order", { id: childId(input.clientOrderId), systemId: childId(input.clientOrderId), input });
         }),
       },

@@ -121,14 +121,20 @@ const trader = setup({
 
 // ---- steps: each computes a new context from a draft and enqueues its effects ----------------
 
+interface TimerEnqueue {
+  cancel(id: string): void;
+  raise(event: { type: "candle.due" }, options: { id: string; delay: number }): void;
+}
+
 /** Arm the timer that closes a quiet candle shortly after its interval ends. */
-const armCandleTimer = trader.enqueueActions(({ context, enqueue }) => {
+function armCandleTimerWith(ctx: TraderContext, enqueue: TimerEnqueue): void {
   enqueue.cancel("candleDue");
-  const cur = context.candles.current;
+  const cur = ctx.candles.current;
   if (cur === null) return;
-  const delay = Math.max(0, cur.ts + context.intervalMs + context.candleGraceMs - context.now());
-  enqueue.raise({ type: "candle.due" }, { id: "candleDue", delay });
-});
+  enqueue.raise({ type: "candle.due" }, { id: "candleDue", delay: Math.max(0, cur.ts + ctx.intervalMs + ctx.candleGraceMs - ctx.now()) });
+}
+
+const armCandleTimer = trader.enqueueActions(({ context, enqueue }) => armCandleTimerWith(context, enqueue));
 
 /** A public trade: build candles, check protective stops on this price. */
 const handleTrade = trader.enqueueActions(({ context, event, enqueue }) => {
@@ -144,7 +150,7 @@ const handleTrade = trader.enqueueActions(({ context, event, enqueue }) => {
   if (ctx.decision === null) ctx.decision = protectiveDecision(ctx, { open: t.price, high: t.price, low: t.price }, event.ts);
   enqueue.assign(changes(ctx));
   for (const c of step.closed) enqueue.raise({ type: "candle.closed", ts: event.ts, candle: c });
-  if (startedNew) enqueue(armCandleTimer);
+  if (startedNew) armCandleTimerWith(ctx, enqueue);
 });
 
 /** The close timer fired: close a candle that saw no newer trade. */
@@ -182,31 +188,41 @@ const requestEntry = trader.enqueueActions(({ context, enqueue }) => {
   });
 });
 
-/** Turn an exit decision into a market sell the exchange will accept (or mark the dust). */
-const submitExit = trader.enqueueActions(({ context, enqueue }) => {
-  const d = context.decision;
-  enqueue.assign({ decision: null });
-  if (d?.kind !== "exit" || context.holding === null || context.rules === null || context.pending !== null) return;
+type ExitDecision = Extract<TraderContext["decision"], { kind: "exit" }>;
+
+/** What an exit decision turns into: a market sell the exchange will accept, or a recorded skip (dust). */
+function exitOrder(context: TraderContext, d: ExitDecision): { pending?: TraderContext["pending"]; submit?: OrderSubmitEvent; skipped?: { reason: string; detail: string } } {
+  if (context.holding === null || context.rules === null || context.pending !== null) return {};
   const plan = planExit({ market: context.market, volume: context.holding.volume, fraction: d.fraction, price: context.lastPrice ?? d.price }, context.rules, context.riskParams);
-  if (plan.kind === "deny") {
-    enqueue({ type: "recordSkippedExit", params: { reason: d.reason, detail: `${plan.reason}: ${plan.detail}` } });
-    return;
-  }
+  if (plan.kind === "deny") return { skipped: { reason: d.reason, detail: `${plan.reason}: ${plan.detail}` } };
   const clientOrderId = context.nextClientOrderId();
-  enqueue.assign({ pending: { kind: d.reason === "flatten" ? "flatten" : "exit", clientOrderId, reason: d.reason } });
-  enqueue({
-    type: "toOrders",
-    params: {
+  const flatten = d.reason === "flatten";
+  return {
+    pending: { kind: flatten ? "flatten" : "exit", clientOrderId, reason: d.reason },
+    submit: {
       type: "order.submit",
       ts: context.now(),
       request: { ...plan.order, clientOrderId },
       priority: PRIORITY.URGENT,
       reason: d.reason,
-      intentKey: d.reason === "flatten" ? undefined : d.key,
-      signal: { kind: d.reason === "flatten" ? "flatten" : "exit", reasons: [d.reason, plan.adjustment], details: { fraction: d.fraction, referencePrice: d.price } },
+      intentKey: flatten ? undefined : d.key,
+      signal: { kind: flatten ? "flatten" : "exit", reasons: [d.reason, plan.adjustment], details: { fraction: d.fraction, referencePrice: d.price } },
       causedAt: d.causedAt,
     },
-  });
+  };
+}
+
+/** Turn an exit decision into a market sell the exchange will accept (or mark the dust). */
+const submitExit = trader.enqueueActions(({ context, enqueue }) => {
+  const d = context.decision;
+  enqueue.assign({ decision: null });
+  if (d?.kind !== "exit") return;
+  const out = exitOrder(context, d);
+  if (out.skipped) enqueue({ type: "recordSkippedExit", params: out.skipped });
+  if (out.submit) {
+    enqueue.assign({ pending: out.pending });
+    enqueue({ type: "toOrders", params: out.submit });
+  }
 });
 
 /** One of our fills: the position moved; the strategy learns (entry fills set the stop). */
@@ -262,10 +278,13 @@ function setPaused(paused: boolean) {
 /** Flatten: cancel the market's orders and sell everything (again after a partial). */
 const startFlatten = trader.enqueueActions(({ context, enqueue }) => {
   enqueue({ type: "toOrders", params: { type: "orders.cancelAll", ts: context.now(), market: context.market, reason: "flatten" } });
-  if (context.pending !== null && context.pending.kind !== "flatten") return; // wait for it to finish (its cancel is on the way)
-  if (context.holding !== null && context.holding.volume > 0 && context.pending === null) {
-    enqueue.assign({ decision: { kind: "exit", reason: "flatten", fraction: 1, price: context.lastPrice ?? context.holding.avgPrice, key: "" } });
-    enqueue(submitExit);
+  if (context.pending !== null) return; // wait for it to finish (its cancel is on the way)
+  if (context.holding === null || context.holding.volume <= 0) return;
+  const out = exitOrder(context, { kind: "exit", reason: "flatten", fraction: 1, price: context.lastPrice ?? context.holding.avgPrice, key: "" });
+  if (out.skipped) enqueue({ type: "recordSkippedExit", params: out.skipped });
+  if (out.submit) {
+    enqueue.assign({ pending: out.pending });
+    enqueue({ type: "toOrders", params: out.submit });
   }
 });
 
@@ -284,8 +303,9 @@ const applyResync = trader.enqueueActions(({ context, event, enqueue }) => {
   }
   const lastClosed = closed.length > 0 ? closed[closed.length - 1]!.ts : last;
   const current = forming !== null && (built === null || forming.ts >= built.ts) ? forming : built !== null && (lastClosed === null || built.ts > lastClosed) ? built : null;
-  enqueue.assign({ candles: { ...context.candles, current, lastClosedTs: lastClosed ?? context.candles.lastClosedTs }, stale: false });
-  enqueue(armCandleTimer);
+  const candles = { ...context.candles, current, lastClosedTs: lastClosed ?? context.candles.lastClosedTs };
+  enqueue.assign({ candles, stale: false });
+  armCandleTimerWith({ ...context, candles }, enqueue);
 });
 
 const routes = [

@@ -44,6 +44,8 @@ export interface FakeExchangeOptions {
   readonly feeRate?: number;
   /** Private stream to report order events on. */
   readonly privateStream?: FakeStream;
+  /** Market orders fill at price x (1 + s) (buys) or x (1 - s) (sells). */
+  readonly slippage?: number;
 }
 
 let orderSeq = 1;
@@ -188,18 +190,20 @@ export class FakeExchange implements Exchange {
     if (request.type === "price" && request.side === "bid") {
       const krw = this.balance("KRW");
       const fee = request.price! * this.feeRate;
-      if (krw.balance < request.price! + fee) {
+      if (krw.balance + 1e-6 < request.price! + fee) {
         this.orders.delete(orderId);
         throw new RejectedError({ code: "insufficient_funds_bid", message: "not enough KRW", status: 400 });
       }
-      this.fill(orderId, request.price! / price, price, true);
+      const buyPrice = price * (1 + (this.options.slippage ?? 0));
+      // Like Bithumb, executed volumes have 8 decimals.
+      this.fill(orderId, Math.floor((request.price! / buyPrice) * 1e8) / 1e8, buyPrice, true);
     } else if (request.type === "market" && request.side === "ask") {
       const coin = this.balance(base);
       if (coin.balance + 1e-12 < request.volume!) {
         this.orders.delete(orderId);
         throw new RejectedError({ code: "insufficient_funds_ask", message: `not enough ${base}`, status: 400 });
       }
-      this.fill(orderId, request.volume!, price, true);
+      this.fill(orderId, request.volume!, price * (1 - (this.options.slippage ?? 0)), true);
     } else {
       this.emitOrder(this.orders.get(orderId)!, "wait");
     }

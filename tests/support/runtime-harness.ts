@@ -69,6 +69,12 @@ export interface HarnessOptions {
   readonly history?: (market: Market) => Candle[];
   readonly dbPath?: string;
   readonly provide?: (deps: RuntimeDeps) => RuntimeDeps;
+  /** Simulated start time (default T0). */
+  readonly start?: number;
+  /** Market-order slippage of the fake exchange (buys at price x (1 + s), sells at price x (1 - s)). */
+  readonly slippage?: number;
+  /** Price the fake exchange starts each market at (default 1,000). */
+  readonly initialPrice?: (market: Market) => number;
 }
 
 /** A flat history ending at `end` (exclusive): enough candles to warm the indicators. */
@@ -78,19 +84,21 @@ export function flatHistory(end: number, price: number, count = 30): Candle[] {
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
   const markets = options.markets ?? (["KRW-BTC"] as Market[]);
-  const clock = new SimulatedClock(T0);
+  const start = options.start ?? T0;
+  const clock = new SimulatedClock(start);
   const privateStream = new FakeStream();
   const marketStream = new FakeStream();
-  const exchange = new FakeExchange({ clock, markets, privateStream });
+  const exchange = new FakeExchange({ clock, markets, privateStream, slippage: options.slippage });
   for (const m of markets) {
-    exchange.history.set(m, options.history?.(m) ?? flatHistory(T0, 1_000));
-    exchange.setPrice(m, 1_000);
+    exchange.history.set(m, options.history?.(m) ?? flatHistory(start, 1_000));
+    exchange.setPrice(m, options.initialPrice?.(m) ?? 1_000);
   }
   const dbPath = options.dbPath ?? join(mkdtempSync(join(tmpdir(), "rt-")), "bot.db");
   const db = openDb({ path: dbPath });
   const metrics = new Metrics({ defaultMetrics: false });
   const alerts: Harness["alerts"] = [];
   let idSeq = 0;
+  let tradeSeq = 0;
   const build = (over: Partial<HarnessOptions> = {}): Runtime => {
     const settings: RuntimeSettings = { ...DEFAULT_RUNTIME_SETTINGS, interval: "1m", markets: [], candleGraceMs: 1_000, ...options.settings, ...over.settings };
     let deps: RuntimeDeps = {
@@ -134,7 +142,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     },
     trade(market, price, volume = 1) {
       exchange.setPrice(market, price);
-      marketStream.emit({ type: "trade", trade: { market, price, volume, timestamp: clock.now(), side: "BID", sequentialId: String(clock.now()) } });
+      marketStream.emit({ type: "trade", trade: { market, price, volume, timestamp: clock.now(), side: "BID", sequentialId: String(++tradeSeq) } });
     },
     async candle(market, close, volume = 1) {
       // Trades inside the current minute, then move to the next minute so the candle closes.

@@ -64,7 +64,8 @@ export function fillDelta(recorded: RecordedExecution, reported: Pick<ExchangeOr
   const before = cumVolumeKey(recorded.executedVolume);
   const after = cumVolumeKey(reported.executedVolume);
   if (Number(after) <= Number(before)) return null;
-  const volume = Number(after) - Number(before);
+  // The key is rounded to exchange precision for identity; the volume itself is taken as reported.
+  const volume = reported.executedVolume - recorded.executedVolume;
   const funds = Math.max(0, reported.executedFunds - recorded.executedFunds);
   const fee = Math.max(0, reported.paidFee - recorded.paidFee);
   return { volume, funds, fee, price: funds > 0 ? funds / volume : 0, cumVolume: after };
