@@ -84,6 +84,10 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
   const active = listActiveOrders(db);
   const found = await lookupActive(exchange, active.map((o) => o.clientOrderId));
   let updated = 0;
+  // Markets with an order still in flight: an order that lands or fills between these reads and the
+  // balance read below would be counted twice (once by adopting the balance, once when the order
+  // manager records its fill), so their positions are left to those orders' fills.
+  const inFlight = new Set<string>();
 
   for (const row of active) {
     let report = found.get(row.clientOrderId);
@@ -91,9 +95,13 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
     if (!report) report = (await exchange.getOrder(row.exchangeOrderId ? { orderId: row.exchangeOrderId } : { clientOrderId: row.clientOrderId })) ?? undefined;
     if (report) {
       if (!applyExchangeOrder(db, row.clientOrderId, report, now()).unchanged) updated++;
+      if (report.state === "wait") inFlight.add(row.market);
       continue;
     }
-    if (row.state === "pending_submit" || row.state === "unknown") continue; // the order manager decides: resend or abandon
+    if (row.state === "pending_submit" || row.state === "unknown") {
+      inFlight.add(row.market); // a request may still be on its way
+      continue; // the order manager decides: resend or abandon
+    }
     markOrderState(db, row.clientOrderId, "cancelled", now(), "the exchange has no such order (reconciliation)");
     mismatches.push({ kind: "order_missing", market: row.market, detail: `${row.clientOrderId} was ${row.state} but the exchange has no such order` });
   }
@@ -109,6 +117,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
   const held = new Map<string, Balance>();
   for (const b of balances) if (b.currency !== "KRW" && b.balance + b.locked > 0) held.set(`KRW-${b.currency}`, b);
   for (const [market, b] of held) {
+    if (inFlight.has(market)) continue;
     const volume = b.balance + b.locked;
     const holding = holdingFromRow(getPosition(db, market as Market));
     if (holding === null) {
@@ -122,7 +131,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
     }
   }
   for (const p of listOpenPositions(db)) {
-    if (held.has(p.market)) continue;
+    if (held.has(p.market) || inFlight.has(p.market)) continue;
     saveHolding(db, p.market as Market, null, now());
     mismatches.push({ kind: "position_closed", market: p.market, detail: `recorded ${p.volume}, exchange holds none` });
   }
