@@ -28,6 +28,8 @@ import type { TraderInput } from "./trader.ts";
 export interface MarketSyncOutput extends MarketSyncResult {
   /** The markets to trade after the sync (active and selected). */
   readonly markets: readonly Market[];
+  /** Markets with an open position in the database (kept until it is gone). */
+  readonly holding: readonly Market[];
 }
 
 export type RootEvent =
@@ -50,6 +52,8 @@ export interface RootContext {
   lastErrors: Record<string, string>;
   /** Traders the supervisor halted, with the reason. */
   haltedTraders: Record<string, string>;
+  /** Markets that left the selection or the exchange and are being flattened before they stop. */
+  leaving: Market[];
   operatorPaused: boolean;
   /** Trading-wide halt (escalation, fatal error, failed reconciliation), or null. */
   haltReason: string | null;
@@ -113,16 +117,22 @@ export function createRootMachine(deps: RuntimeDeps, logic: RootLogic, traderInp
     for (const id of SHARED) enqueue.spawnChild(id, { id, systemId: id });
   });
 
-  /** Which traders to spawn and flatten after a market sync, and the new market list. */
+  /**
+   * What a market sync changes: traders to spawn for new markets; for markets that left (delisted
+   * or deselected), flatten while a position remains, then stop the trader once it is gone.
+   */
   function planMarketSync(context: RootContext, out: MarketSyncOutput) {
     const wanted = new Set(out.markets);
+    const holding = new Set(out.holding);
     const running = new Set(context.markets);
     const blocked = tradingBlocker(context);
     const spawn = out.markets.filter((m) => !running.has(m)).map((m) => ({ id: `trader:${m}`, input: traderInput(m, context.haltedTraders[`trader:${m}`], blocked) }));
-    // Delisted (or deselected): flatten; the trader stays so its position is managed to the end.
-    const flatten = context.markets.filter((m) => !wanted.has(m));
-    const markets = [...new Set([...context.markets, ...out.markets])].sort();
-    return { spawn, flatten, markets, blocked };
+    const gone = context.markets.filter((m) => !wanted.has(m));
+    const flatten = gone.filter((m) => holding.has(m) && !context.leaving.includes(m));
+    const stop = gone.filter((m) => !holding.has(m));
+    const leaving = gone.filter((m) => holding.has(m));
+    const markets = [...new Set([...out.markets, ...leaving])].sort();
+    return { spawn, flatten, stop, leaving, markets, blocked };
   }
 
   /** A child failed: decide (pure) and act. */
@@ -191,6 +201,7 @@ export function createRootMachine(deps: RuntimeDeps, logic: RootLogic, traderInp
       restartCount: {},
       lastErrors: {},
       haltedTraders: {},
+      leaving: [],
       operatorPaused: false,
       haltReason: null,
       reconciling: false,
@@ -272,9 +283,13 @@ export function createRootMachine(deps: RuntimeDeps, logic: RootLogic, traderInp
             actions: enqueueActions(({ context, event, enqueue, system }) => {
               const plan = planMarketSync(context, event.output);
               for (const t of plan.spawn) enqueue.spawnChild("trader", { id: t.id, systemId: t.id, input: t.input });
-              enqueue.assign({ markets: plan.markets });
+              for (const m of plan.stop) {
+                enqueue.stopChild(`trader:${m}`);
+                enqueue({ type: "audit", params: { action: "trader.stopped", target: m, details: { reason: "no longer listed or selected, no position" } } });
+              }
+              enqueue.assign({ markets: plan.markets, leaving: plan.leaving });
               for (const m of plan.flatten) {
-                enqueue({ type: "alert", params: { severity: "warning", key: `delisted:${m}`, title: `${m} is no longer listed`, text: `${m} left the exchange's market list; flattening its position.` } });
+                enqueue({ type: "alert", params: { severity: "warning", key: `delisted:${m}`, title: `${m} is no longer traded`, text: `${m} left the exchange's market list (or the configured markets); flattening its position, then its trader stops.` } });
               }
               for (const w of event.output.warningChanged) enqueue({ type: "audit", params: { action: "market.warning_changed", target: w.market, details: { warning: w.warning } } });
               enqueue(() => {

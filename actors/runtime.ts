@@ -154,11 +154,9 @@ export function createRuntime(deps: RuntimeDeps, options: { mode: TradingMode; s
         const listed = await exchange.listMarkets();
         const result = syncMarkets(db, listed, clock.now());
         const active = listMarkets(db, { activeOnly: true }).map((m) => m.code as Market);
-        const selected = settings.markets.length > 0 ? active.filter((m) => settings.markets.includes(m)) : active;
-        // Markets still holding a position stay managed even when deselected.
+        const markets = settings.markets.length > 0 ? active.filter((m) => settings.markets.includes(m)) : active;
         const holding = listOpenPositions(db).map((p) => p.market as Market);
-        const markets = [...new Set([...selected, ...holding.filter((m) => active.includes(m))])].sort();
-        return { ...result, markets };
+        return { ...result, markets, holding };
       }),
     },
     actions: {

@@ -304,7 +304,8 @@ const applyResync = trader.enqueueActions(({ context, event, enqueue }) => {
   const lastClosed = closed.length > 0 ? closed[closed.length - 1]!.ts : last;
   const current = forming !== null && (built === null || forming.ts >= built.ts) ? forming : built !== null && (lastClosed === null || built.ts > lastClosed) ? built : null;
   const candles = { ...context.candles, current, lastClosedTs: lastClosed ?? context.candles.lastClosedTs };
-  enqueue.assign({ candles, stale: false });
+  const latest = forming ?? (closed.length > 0 ? closed[closed.length - 1]! : null);
+  enqueue.assign({ candles, stale: false, ...(latest !== null && (context.lastTradeTs === null || latest.ts >= Math.floor(context.lastTradeTs / context.intervalMs) * context.intervalMs) ? { lastPrice: latest.close } : {}) });
   armCandleTimerWith({ ...context, candles }, enqueue);
 });
 

@@ -56,12 +56,15 @@ export class FakeExchange implements Exchange {
   readonly prices = new Map<Market, number>();
   readonly history = new Map<Market, Candle[]>();
   readonly calls: string[] = [];
+  /** What `listMarkets` answers (tests list, delist and flag markets here). */
+  listed: MarketInfo[];
   /** Make the next placeOrder calls fail this way (after creating the order when `created`). */
   failNextPlace: { error: Error; created: boolean }[] = [];
   private readonly feeRate: number;
 
   constructor(private readonly options: FakeExchangeOptions) {
     this.feeRate = options.feeRate ?? 0.0025;
+    this.listed = options.markets.map((m) => ({ market: m, koreanName: m, englishName: m, warning: "NONE" as const }));
     this.balances.set("KRW", { currency: "KRW", balance: options.krw ?? 10_000_000, locked: 0, avgBuyPrice: 0 });
   }
 
@@ -70,7 +73,7 @@ export class FakeExchange implements Exchange {
   }
 
   async listMarkets(): Promise<MarketInfo[]> {
-    return this.options.markets.map((m) => ({ market: m, koreanName: m, englishName: m, warning: "NONE" as const }));
+    return this.listed.map((m) => ({ ...m }));
   }
   async getTickers(markets: readonly Market[]): Promise<Ticker[]> {
     return markets.map((m) => {
