@@ -1,6 +1,6 @@
 import { Database } from "bun:sqlite";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 
 /**
  * Online backups with `VACUUM INTO`: a consistent snapshot taken while the bot keeps writing (WAL
@@ -109,6 +109,8 @@ export function acquireRunLock(dbPath: string): () => void {
   const other = runningBotPid(dbPath);
   if (other !== null) throw new Error(`database ${dbPath} is in use by a running bot (pid ${other})`);
   const lock = lockPathFor(dbPath);
+  // The lock is taken before the database is opened (which would create the folder).
+  mkdirSync(dirname(lock), { recursive: true });
   writeFileSync(lock, String(process.pid));
   return () => {
     try {
