@@ -66,6 +66,8 @@ export type TraderEvent =
     }
   | { readonly type: "order.finished"; readonly ts: number; readonly clientOrderId: string; readonly state: "filled" | "cancelled" | "rejected"; readonly holding: Holding | null; readonly code?: string }
   | { readonly type: "order.unknown"; readonly ts: number; readonly clientOrderId: string; readonly message: string }
+  /** A timed-out limit order's rest was resubmitted under a new client id. */
+  | { readonly type: "order.replaced"; readonly ts: number; readonly from: string; readonly to: string }
   | { readonly type: "trader.pause"; readonly ts: number; readonly origin: Origin }
   | { readonly type: "trader.resume"; readonly ts: number; readonly origin: Origin }
   | { readonly type: "trader.flatten"; readonly ts: number; readonly origin: Origin }

@@ -1,5 +1,5 @@
 import { type AnyActorRef, assign, enqueueActions, fromCallback, fromPromise, setup } from "xstate";
-import type { ExchangeOrder, Market, OrderRequest } from "../src/core/model.ts";
+import { DEFAULT_MIN_TOTAL_KRW, type ExchangeOrder, type Market, type OrderRequest } from "../src/core/model.ts";
 import { type Priority, PRIORITY } from "../src/core/messages.ts";
 import { isFinalState, type LocalOrderState } from "../src/core/orders/lifecycle.ts";
 import {
@@ -17,7 +17,8 @@ import {
 import type { MyOrderEvent } from "../src/ports/market-stream.ts";
 import type { RuntimeDeps } from "./deps.ts";
 import type { OrderManagerEvent, OrderSubmitEvent } from "./events.ts";
-import { type OrderInput, orderMachine } from "./order.ts";
+import { LIMIT_TIMEOUT_REASON, type OrderInput, orderMachine } from "./order.ts";
+import { floorKrw, floorVolume } from "../src/core/orders/krw.ts";
 
 /**
  * The order manager (`orders`): every order goes through it. It records each intent (with its
@@ -92,8 +93,11 @@ export function createOrderManager(deps: RuntimeDeps) {
   const pollMs = settings.orderPollRealMs * settings.timeScale;
   const retryMs = 1_000 * settings.timeScale;
 
-  /** Tell the market's trader (and the risk actor) what an exchange report changed. */
-  function applyAndNotify(system: { get(id: string): AnyActorRef | undefined }, clientOrderId: string, report: ExchangeOrder): void {
+  /**
+   * Tell the market's trader (and the risk actor) what an exchange report changed. With
+   * `replacing`, a final report does not end the trader's wait: a replacement order follows.
+   */
+  function applyAndNotify(system: { get(id: string): AnyActorRef | undefined }, clientOrderId: string, report: ExchangeOrder, replacing = false): void {
     const now = clock.now();
     const result = applyExchangeOrder(db, clientOrderId, report, now);
     if (result.unchanged) return;
@@ -118,7 +122,7 @@ export function createOrderManager(deps: RuntimeDeps) {
       risk?.send({ type: "risk.balancesChanged", ts: now });
     }
     metrics.ordersTotal.inc({ market: row.market, side: row.side, state: row.state });
-    if (isFinalState(row.state as LocalOrderState)) {
+    if (isFinalState(row.state as LocalOrderState) && !replacing) {
       trader?.send({ type: "order.finished", ts: now, clientOrderId, state: row.state as "filled" | "cancelled", holding: result.holding });
       risk?.send({ type: "risk.entryFinished", ts: now, clientOrderId });
     }
@@ -171,14 +175,43 @@ export function createOrderManager(deps: RuntimeDeps) {
         system.get("orders")?.send({ type: "child.settled", clientOrderId: context.clientOrderId });
       },
       applyReport: ({ context, system }, { report }) => {
-        applyAndNotify(system, context.clientOrderId, report);
+        const remainder = repriceRemainder(context.request, context.cancelReason, report);
+        applyAndNotify(system, context.clientOrderId, report, remainder !== null);
         if (context.exchangeOrderId === undefined) system.get("orders")?.send({ type: "child.settled", clientOrderId: context.clientOrderId });
+        if (remainder !== null) {
+          // Reprice: the unfilled rest crosses the spread as a market order; the trader follows the new id.
+          const now = clock.now();
+          const row = findOrderByClientId(db, context.clientOrderId);
+          system.get(`trader:${context.request.market}`)?.send({ type: "order.replaced", ts: now, from: context.clientOrderId, to: remainder.clientOrderId });
+          system.get("orders")?.send({
+            type: "order.submit",
+            ts: now,
+            request: remainder,
+            priority: (row?.priority ?? PRIORITY.NORMAL) as Priority,
+            reason: context.reason,
+            intentKey: row?.intentKey ? `${row.intentKey}:repriced` : undefined,
+          });
+        }
       },
       notifyUnknown: ({ context, system }, { message }) => {
         system.get(`trader:${context.request.market}`)?.send({ type: "order.unknown", ts: clock.now(), clientOrderId: context.clientOrderId, message });
       },
     },
   });
+
+  /** The market order for the unfilled rest of a timed-out limit order, when repricing is on. */
+  function repriceRemainder(request: OrderRequest, cancelReason: string | null, report: ExchangeOrder): OrderRequest | null {
+    if (settings.limitOrderOnTimeout !== "reprice" || cancelReason !== LIMIT_TIMEOUT_REASON || report.state !== "cancel") return null;
+    if (request.type !== "limit" || request.volume === undefined || request.price === undefined) return null;
+    const remaining = floorVolume(request.volume - report.executedVolume);
+    if (!(remaining > 0)) return null;
+    const clientOrderId = deps.nextClientOrderId();
+    if (request.side === "bid") {
+      const amount = floorKrw(remaining * request.price);
+      return amount >= DEFAULT_MIN_TOTAL_KRW ? { market: request.market, side: "bid", type: "price", price: amount, clientOrderId } : null;
+    }
+    return remaining * request.price >= DEFAULT_MIN_TOTAL_KRW ? { market: request.market, side: "ask", type: "market", volume: remaining, clientOrderId } : null;
+  }
 
   function inputFor(row: OrderRow, resume: LocalOrderState): OrderInput {
     const request: OrderRequest = {

@@ -56,6 +56,9 @@ export type OrderMachineEvent =
 
 const MAX_SUBMIT_ATTEMPTS = 3;
 
+/** The cancel reason of a resting limit order that outlived `limitTimeoutMs`. */
+export const LIMIT_TIMEOUT_REASON = "limit order timed out";
+
 function isFinalReport(report: ExchangeOrder): boolean {
   return report.state === "done" || report.state === "cancel";
 }
@@ -178,7 +181,7 @@ export const orderMachine = order.createMachine({
     open: {
       after: {
         poll: "polling",
-        limitTimeout: { guard: "limitTimeoutApplies", target: "cancelling", actions: assign({ cancelReason: "limit order timed out" }) },
+        limitTimeout: { guard: "limitTimeoutApplies", target: "cancelling", actions: assign({ cancelReason: LIMIT_TIMEOUT_REASON }) },
       },
       always: [
         { guard: ({ context }) => context.last !== null && isFinalReport(context.last), target: "finished" },

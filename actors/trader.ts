@@ -379,6 +379,9 @@ export const traderMachine = trader.createMachine({
         { type: "alert", params: ({ context, event }) => ({ severity: "warning" as const, key: `order_unknown:${event.clientOrderId}`, title: `${context.market}: order state unknown`, text: event.message }) },
       ],
     },
+    "order.replaced": {
+      actions: assign({ pending: ({ context, event }) => (context.pending !== null && context.pending.clientOrderId === event.from ? { ...context.pending, clientOrderId: event.to } : context.pending) }),
+    },
     // An approval that arrives after the trader moved on (flatten, pause): cancel that order.
     "risk.approved": {
       actions: { type: "toOrders", params: ({ context, event }) => ({ type: "order.cancel" as const, ts: context.now(), clientOrderId: event.clientOrderId, reason: "entry no longer wanted" }) },
