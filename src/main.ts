@@ -4,15 +4,13 @@
  * local fills; live: real orders), starts the supervised actor runtime and the HTTP server, and
  * handles shutdown. Nothing below this file reads the environment.
  */
-import { DEFAULT_RUNTIME_SETTINGS, type RuntimeDeps, type RuntimeSettings } from "../actors/deps.ts";
+import type { RuntimeDeps, RuntimeSettings } from "../actors/deps.ts";
 import { createRuntime } from "../actors/runtime.ts";
 import { ScaledClock } from "./clock/scaled.ts";
 import { SystemClock } from "./clock/system.ts";
 import { formatProblems, loadConfig } from "./config/load.ts";
 import type { AppConfig } from "./config/schema.ts";
 import type { Market } from "./core/model.ts";
-import { resolveRiskParams } from "./core/risk/index.ts";
-import { resolveStrategyParams } from "./core/strategy/index.ts";
 import { acquireRunLock, backupDatabase, openDb, pruneBackups } from "./db/index.ts";
 import { BithumbRestClient, BithumbWsClient, ClientOrderIdFactory, createRestRateLimiter } from "./exchange/bithumb/index.ts";
 import { type SimulatorHandle, startSimulator } from "./exchange/sim/index.ts";
@@ -143,14 +141,7 @@ async function wire(config: AppConfig, logger: Logger): Promise<Wiring> {
 }
 
 function runtimeSettings(config: AppConfig, timeScale: number): RuntimeSettings {
-  const overrides = config.trading.runtime as Partial<RuntimeSettings>;
-  return {
-    ...DEFAULT_RUNTIME_SETTINGS,
-    ...overrides,
-    interval: config.trading.interval,
-    markets: config.trading.markets as Market[],
-    timeScale,
-  };
+  return { ...config.runtime, interval: config.trading.interval, markets: config.trading.markets as Market[], timeScale };
 }
 
 async function main(): Promise<void> {
@@ -172,16 +163,6 @@ async function main(): Promise<void> {
     process.exit(1);
   });
 
-  let strategyParams;
-  let riskParams;
-  try {
-    strategyParams = resolveStrategyParams(config.trading.strategy);
-    riskParams = resolveRiskParams(config.trading.risk);
-  } catch (e) {
-    const issues = (e as { issues?: { path: PropertyKey[]; message: string }[] }).issues ?? [];
-    for (const i of issues) console.error(`config error: configs:${i.path.map(String).join(".")}: ${i.message}`);
-    process.exit(2);
-  }
 
   const releaseLock = acquireRunLock(config.database.path);
   const handle = openDb({ path: config.database.path });
@@ -197,8 +178,8 @@ async function main(): Promise<void> {
     db: handle.db,
     logger: logger.child({ component: "runtime" }),
     metrics,
-    strategyParams,
-    riskParams,
+    strategyParams: config.strategy,
+    riskParams: config.risk,
     settings,
     nextClientOrderId: () => ids.next(),
     random: Math.random,

@@ -1,6 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { z } from "zod";
+import { resolveRiskParams } from "../core/risk/index.ts";
+import { resolveStrategyParams } from "../core/strategy/index.ts";
+import { runtimeSettingsSchema } from "./runtime.ts";
 import {
   type AppConfig,
   BITHUMB_REST_URL,
@@ -29,8 +32,9 @@ const SECRET_FIELDS = new Set(["BITHUMB_ACCESS_KEY", "BITHUMB_SECRET_KEY", "API_
 function describeReceived(field: string, value: unknown): string {
   if (value === undefined) return "nothing";
   if (SECRET_FIELDS.has(field)) return "(hidden)";
-  const s = typeof value === "string" ? value : JSON.stringify(value);
-  return JSON.stringify(s.length > 80 ? s.slice(0, 77) + "..." : s);
+  if (typeof value === "string") return JSON.stringify(value.length > 80 ? value.slice(0, 77) + "..." : value);
+  const s = JSON.stringify(value) ?? String(value);
+  return s.length > 80 ? s.slice(0, 77) + "..." : s;
 }
 
 function valueAt(obj: unknown, path: readonly PropertyKey[]): unknown {
@@ -45,7 +49,7 @@ function valueAt(obj: unknown, path: readonly PropertyKey[]): unknown {
 function issuesToProblems(prefix: string, input: unknown, issues: readonly z.core.$ZodIssue[]): ConfigProblem[] {
   return issues.map((issue) => {
     const path = issue.path.map(String).join(".");
-    const field = prefix ? (path ? `${prefix}:${path}` : prefix) : path;
+    const field = prefix ? (path ? `${prefix}${prefix.includes(":") ? "." : ":"}${path}` : prefix) : path;
     const allowed =
       issue.code === "unrecognized_keys" ? `no key ${issue.keys.map((k) => JSON.stringify(k)).join(", ")} (unknown setting)` : issue.message;
     const received = issue.code === "unrecognized_keys" ? "unknown keys" : describeReceived(path, valueAt(input, issue.path));
@@ -113,8 +117,12 @@ export function loadConfig(options: LoadOptions): ConfigResult {
   }
   const fileParsed = fileSchema.safeParse(merged);
   if (!fileParsed.success) problems.push(...issuesToProblems("configs", merged, fileParsed.error.issues));
+  // Each section is checked by its owner's schema, every problem reported at once.
+  const strategy = parseSection("strategy", merged.strategy, resolveStrategyParams, problems);
+  const risk = parseSection("risk", merged.risk, resolveRiskParams, problems);
+  const runtime = parseSection("runtime", merged.runtime, (v) => runtimeSettingsSchema.parse(v ?? {}), problems);
 
-  if (!env || !fileParsed.success) return { ok: false, problems };
+  if (!env || !fileParsed.success || strategy === undefined || risk === undefined || runtime === undefined) return { ok: false, problems };
 
   // Cross-field rules.
   const restGiven = env.BITHUMB_REST_URL !== undefined;
@@ -174,11 +182,26 @@ export function loadConfig(options: LoadOptions): ConfigResult {
     },
     tradingEnabled: env.TRADING_ENABLED ?? true,
     trading: fileParsed.data,
+    strategy,
+    risk,
+    runtime,
     secrets: [accessKey, secretKey, env.API_TOKEN, env.SIM_SECRET_KEY, env.LIVE_TRADING_CONFIRM].filter(
       (s): s is string => typeof s === "string" && s.length >= 4,
     ),
   };
   return { ok: true, config };
+}
+
+/** Parse one config section with its schema; on failure record one problem per bad field. */
+function parseSection<T>(name: string, value: unknown, parse: (v: unknown) => T, problems: ConfigProblem[]): T | undefined {
+  try {
+    return parse(value ?? {});
+  } catch (e) {
+    const issues = (e as { issues?: readonly z.core.$ZodIssue[] }).issues;
+    if (!issues) throw e;
+    problems.push(...issuesToProblems(`configs:${name}`, value, issues));
+    return undefined;
+  }
 }
 
 /** The private stream lives next to the public one: `.../websocket/v1` -> `.../websocket/v2/private`. */

@@ -1,4 +1,7 @@
 import { z } from "zod";
+import type { RiskParams } from "../core/risk/index.ts";
+import type { EmaCrossParams } from "../core/strategy/index.ts";
+import type { RuntimeConfig } from "./runtime.ts";
 
 /**
  * The one configuration schema. Environment variables (documented in `.env.example`) carry the
@@ -143,6 +146,10 @@ export interface AppConfig {
   };
   readonly tradingEnabled: boolean;
   readonly trading: FileConfig;
+  /** The validated sections of the config files. */
+  readonly strategy: EmaCrossParams;
+  readonly risk: RiskParams;
+  readonly runtime: RuntimeConfig;
   /** Values never to appear in logs or pages (keys, tokens): fed to the log scrubber. */
   readonly secrets: readonly string[];
 }

@@ -54,6 +54,22 @@ describe("loadConfig", () => {
     expect(both.ok && both.config.exchange.wsPrivateUrl).toBe("ws://127.0.0.1:1234/websocket/v2/private");
   });
 
+  it("checks the strategy, risk and runtime sections with their own schemas, every problem at once", () => {
+    const dir = emptyDir();
+    writeFileSync(join(dir, "default.json"), JSON.stringify({ strategy: { emaFast: 100, rsiMin: 500 }, risk: { maxRiskPerTrade: 0.2 }, runtime: { candleGraceMs: -1, bogus: true } }));
+    const r = loadConfig({ env: {}, configDir: dir });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const text = formatProblems(r.problems);
+    expect(text).toContain("configs:strategy.rsiMin: received 500");
+    expect(text).toContain("configs:risk.maxRiskPerTrade: received 0.2; allowed: at most 5 %");
+    expect(text).toContain("configs:runtime.candleGraceMs: received -1; allowed: a whole number of milliseconds from 0 to 60000");
+    expect(text).toContain('configs:runtime: received unknown keys; allowed: no key "bogus"');
+    const ok = loadConfig({ env: {}, configDir: emptyDir() });
+    expect(ok.ok && ok.config.runtime.maxConcurrentSubmits).toBe(4);
+    expect(ok.ok && ok.config.strategy.emaFast).toBe(20);
+  });
+
   it("merges default.json, <mode>.json and rejects unknown keys in files", () => {
     const dir = emptyDir();
     writeFileSync(join(dir, "default.json"), JSON.stringify({ interval: "1h", markets: ["KRW-BTC"] }));
