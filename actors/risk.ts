@@ -3,7 +3,7 @@ import type { Balance, Market } from "../src/core/model.ts";
 import { baseCurrency, DEFAULT_MIN_TOTAL_KRW } from "../src/core/model.ts";
 import { PRIORITY } from "../src/core/messages.ts";
 import { checkEntry, type EquityMarks, equityMarksInit, type HeldPosition, markEquity, type PortfolioSnapshot, type TradeOutcome, drawdownFraction, isDust } from "../src/core/risk/index.ts";
-import { listClosedTrades, listOpenPositions, recordSignal } from "../src/db/index.ts";
+import { listClosedTrades, listOpenPositionCosts, recordSignal } from "../src/db/index.ts";
 import type { RuntimeDeps } from "./deps.ts";
 import type { EntryRequestEvent, RiskEvent } from "./events.ts";
 
@@ -86,9 +86,9 @@ export function createRiskActor(deps: RuntimeDeps) {
       metrics.positionValueKrw.set({ market: p.market }, p.volume * p.price);
     }
     let unrealised = 0;
-    for (const row of listOpenPositions(db)) {
+    for (const row of listOpenPositionCosts(db)) {
       const price = context.prices[row.market];
-      if (price !== undefined && row.status === "open") unrealised += row.volume * price - row.costBasis;
+      if (price !== undefined) unrealised += row.volume * price - row.costBasis;
     }
     metrics.unrealisedPnlKrw.set(unrealised);
     return marks;

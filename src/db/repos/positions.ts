@@ -58,6 +58,14 @@ export function listOpenPositions(db: Db): PositionRow[] {
   return db.select().from(positions).where(ne(positions.status, "closed")).all();
 }
 
+/**
+ * Volume and cost basis of every open (not dust) position: all the risk actor needs to mark
+ * unrealised PnL, which it does at every candle close of every market, so only these columns.
+ */
+export function listOpenPositionCosts(db: Db): { market: string; volume: number; costBasis: number }[] {
+  return db.select({ market: positions.market, volume: positions.volume, costBasis: positions.costBasis }).from(positions).where(eq(positions.status, "open")).all();
+}
+
 /** Protective levels the strategy keeps, stored for the dashboard and for restarts. */
 export function updatePositionExits(db: Db, market: Market, exits: { stop?: number | null; risk?: number | null; highWater?: number | null; exitState?: unknown }, now: number): void {
   db.update(positions)
