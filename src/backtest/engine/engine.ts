@@ -40,7 +40,8 @@ import type { EngineDecision, EngineInput, EngineRun } from "./types.ts";
  * The strategy and risk code are the live system's, called the way the live actor calls them
  * (docs/strategy.md "Call order"); the engine only simulates the exchange and the portfolio.
  * Hot path: columnar candles, one reused candle / view / position object per market, no
- * allocation per candle unless something fills or a strategy emits an intent.
+ * allocation per candle unless something fills or a strategy emits an intent, and a one-market
+ * run (the common case) calls the phases straight, without the timestamp merge.
  */
 
 interface MutableCandle {
@@ -461,22 +462,93 @@ interface Loop<P, S> {
   done: number;
 }
 
-/** Process the next timestamp (every market with a candle at it, phase by phase). False when no candle is left. */
-function nextTimestamp<P, S>(loop: Loop<P, S>): boolean {
-  const { ctx, books, group } = loop;
-  const strategy = ctx.strategy;
-  const nBooks = books.length;
-  // The next timestamp and the markets that have a candle at it (market-code order).
-  let now: number;
-  let g = 0;
-  if (nBooks === 1) {
-    const b = books[0]!;
-    if (b.i >= b.n) return false;
+// Each timestamp T runs the phases of the engine's doc comment. The helpers below are the phases
+// for one market; `runOneMarket` calls them directly (the common case, kept free of any merging),
+// `runMarkets` calls each phase for every market with a candle at T before the next phase.
+
+/** Phase 2: stops and targets inside the candle; then the close is the market's latest price. */
+function insideCandle<P, S>(loop: Loop<P, S>, b: Book<S>): void {
+  if (loop.hasStops && b.qty > 0 && !b.dust) checkStops(loop.ctx, b);
+  b.lastClose = b.candle.close;
+}
+
+/** Phase 3: the equity mark at the close of `now`; returns its index. */
+function markClose<P, S>(loop: Loop<P, S>, now: number): number {
+  const ctx = loop.ctx;
+  const equity = markAll(ctx);
+  ctx.equity = equity;
+  markEquity(ctx.marks ??= equityMarksInit(now, ctx.cash), now, equity);
+  const mark = loop.marks++;
+  loop.equityTs[mark] = now;
+  loop.equityValue[mark] = equity;
+  return mark;
+}
+
+/**
+ * Phase 4: the strategy at the close; its intents become orders for the next open (or are dropped
+ * on the market's last candle). True when the market's data ended while it holds something.
+ */
+function closeCandle<P, S>(ctx: Ctx<P, S>, b: Book<S>): boolean {
+  const step = ctx.strategy.onCandle(b.state, b.candle, b.view);
+  b.state = step.state;
+  b.i++;
+  const intents = step.intents;
+  if (b.i < b.n) {
+    if (intents.length !== 0) handleIntents(ctx, b, intents);
+    return false;
+  }
+  if (intents.length !== 0 && ctx.decisions !== null) recordIgnored(ctx, b, intents);
+  return b.holding !== null;
+}
+
+/** Phase 5: sell what a market whose data ended holds, at its last close. */
+function endMarket<P, S>(ctx: Ctx<P, S>, b: Book<S>): void {
+  sell(ctx, b, b.qty, b.lastClose * ctx.sellFactor, "end", b.candle.ts);
+}
+
+/** Phase 5, after the sales: the mark of `now` redone with the proceeds. */
+function remark<P, S>(loop: Loop<P, S>, now: number, mark: number): void {
+  const ctx = loop.ctx;
+  const equity = markAll(ctx);
+  ctx.equity = equity;
+  markEquity(ctx.marks!, now, equity);
+  loop.equityValue[mark] = equity;
+}
+
+/** One market: every candle is a timestamp of its own. */
+function runOneMarket<P, S>(loop: Loop<P, S>, onProgress: EngineInput<P, S>["onProgress"], total: number): void {
+  const ctx = loop.ctx;
+  const b = loop.books[0]!;
+  const ts = b.series.ts;
+  let nextProgress = PROGRESS_EVERY;
+  while (b.i < b.n) {
     loadCandle(b);
-    now = b.candle.ts;
-    group[g++] = b;
-  } else {
-    now = Number.POSITIVE_INFINITY;
+    const now = ts[b.i]!;
+    if (ctx.pending > 0) {
+      if (b.exit !== null) fillExitAtOpen(ctx, b);
+      if (b.entry !== null) fillEntryAtOpen(ctx, b);
+    }
+    insideCandle(loop, b);
+    const mark = markClose(loop, now);
+    if (closeCandle(ctx, b)) {
+      endMarket(ctx, b);
+      remark(loop, now, mark);
+    }
+    loop.done++;
+    if (onProgress !== undefined && loop.done >= nextProgress) {
+      onProgress(loop.done, total);
+      nextProgress = loop.done + PROGRESS_EVERY;
+    }
+  }
+}
+
+/** Several markets: candles merged by timestamp, every phase run for each market with a candle at it. */
+function runMarkets<P, S>(loop: Loop<P, S>, onProgress: EngineInput<P, S>["onProgress"], total: number): void {
+  const { ctx, books, group } = loop;
+  const nBooks = books.length;
+  let nextProgress = PROGRESS_EVERY;
+  for (;;) {
+    let now = Number.POSITIVE_INFINITY;
     for (let k = 0; k < nBooks; k++) {
       const b = books[k]!;
       if (b.i < b.n) {
@@ -484,7 +556,8 @@ function nextTimestamp<P, S>(loop: Loop<P, S>): boolean {
         if (t < now) now = t;
       }
     }
-    if (now === Number.POSITIVE_INFINITY) return false;
+    if (now === Number.POSITIVE_INFINITY) return;
+    let g = 0;
     for (let k = 0; k < nBooks; k++) {
       const b = books[k]!;
       if (b.i < b.n && b.series.ts[b.i]! === now) {
@@ -492,54 +565,28 @@ function nextTimestamp<P, S>(loop: Loop<P, S>): boolean {
         group[g++] = b;
       }
     }
-  }
-  if (ctx.marks === null) ctx.marks = equityMarksInit(now, ctx.cash);
-
-  // 1. The open: sells first, then buys.
-  if (ctx.pending > 0) {
-    for (let k = 0; k < g; k++) if (group[k]!.exit !== null) fillExitAtOpen(ctx, group[k]!);
-    for (let k = 0; k < g; k++) if (group[k]!.entry !== null) fillEntryAtOpen(ctx, group[k]!);
-  }
-  // 2. Stops and targets inside the candle; then the close is this market's latest price.
-  for (let k = 0; k < g; k++) {
-    const b = group[k]!;
-    if (loop.hasStops && b.qty > 0 && !b.dust) checkStops(ctx, b);
-    b.lastClose = b.candle.close;
-  }
-  // 3. The equity mark at the close.
-  let equity = markAll(ctx);
-  ctx.equity = equity;
-  markEquity(ctx.marks, now, equity);
-  const mark = loop.marks++;
-  loop.equityTs[mark] = now;
-  loop.equityValue[mark] = equity;
-  // 4. The strategy at the close; its intents become orders for the next open.
-  let ended = false;
-  for (let k = 0; k < g; k++) {
-    const b = group[k]!;
-    const step = strategy.onCandle(b.state, b.candle, b.view);
-    b.state = step.state;
-    b.i++;
-    if (b.i < b.n) {
-      if (step.intents.length !== 0) handleIntents(ctx, b, step.intents);
-    } else {
-      if (step.intents.length !== 0 && ctx.decisions !== null) recordIgnored(ctx, b, step.intents);
-      if (b.holding !== null) ended = true;
+    // The open: every market's sells first, then the buys, so a sell's KRW is there for a buy.
+    if (ctx.pending > 0) {
+      for (let k = 0; k < g; k++) if (group[k]!.exit !== null) fillExitAtOpen(ctx, group[k]!);
+      for (let k = 0; k < g; k++) if (group[k]!.entry !== null) fillEntryAtOpen(ctx, group[k]!);
+    }
+    for (let k = 0; k < g; k++) insideCandle(loop, group[k]!);
+    const mark = markClose(loop, now);
+    let ended = false;
+    for (let k = 0; k < g; k++) if (closeCandle(ctx, group[k]!)) ended = true;
+    if (ended) {
+      for (let k = 0; k < g; k++) {
+        const b = group[k]!;
+        if (b.i >= b.n && b.holding !== null) endMarket(ctx, b);
+      }
+      remark(loop, now, mark);
+    }
+    loop.done += g;
+    if (onProgress !== undefined && loop.done >= nextProgress) {
+      onProgress(loop.done, total);
+      nextProgress = loop.done + PROGRESS_EVERY;
     }
   }
-  // 5. A market whose data ended sells what it holds at its last close; the mark is redone.
-  if (ended) {
-    for (let k = 0; k < g; k++) {
-      const b = group[k]!;
-      if (b.i >= b.n && b.holding !== null) sell(ctx, b, b.qty, b.lastClose * ctx.sellFactor, "end", b.candle.ts);
-    }
-    equity = markAll(ctx);
-    ctx.equity = equity;
-    markEquity(ctx.marks, now, equity);
-    loop.equityValue[mark] = equity;
-  }
-  loop.done += g;
-  return true;
 }
 
 /** Run one backtest. Deterministic: the same input gives the same run, bit for bit. */
@@ -578,14 +625,9 @@ export function runEngine<P, S>(input: EngineInput<P, S>): EngineRun {
   const equityTs = new Float64Array(total);
   const equityValue = new Float64Array(total);
   const loop: Loop<P, S> = { ctx, books, group: new Array(books.length), hasStops: strategy.checkProtectiveExits !== undefined, equityTs, equityValue, marks: 0, done: 0 };
-  let nextProgress = PROGRESS_EVERY;
   const onProgress = input.onProgress;
-  while (loop.done < total && nextTimestamp(loop)) {
-    if (onProgress !== undefined && loop.done >= nextProgress) {
-      onProgress(loop.done, total);
-      nextProgress = loop.done + PROGRESS_EVERY;
-    }
-  }
+  if (books.length === 1) runOneMarket(loop, onProgress, total);
+  else runMarkets(loop, onProgress, total);
   const marksCount = loop.marks;
   const done = loop.done;
   onProgress?.(done, total);
