@@ -31,11 +31,11 @@ export interface RiskContext {
 
 const CLOSES_KEPT = 120;
 
-/** Equity, free KRW and held positions from balances and prices. */
-export function portfolioOf(balances: readonly Balance[], prices: Readonly<Record<string, number>>, inFlightKrw: number, rulesMin: (m: Market) => number): Omit<PortfolioSnapshot, "dayStartEquity" | "peakEquity"> {
+/** Equity, free KRW and the held coins valued at `prices` (their average buy price when unpriced). */
+function valuation(balances: readonly Balance[], prices: Readonly<Record<string, number>>): { equity: number; availableKrw: number; held: Omit<HeldPosition, "dust">[] } {
   let equity = 0;
   let availableKrw = 0;
-  const positions: HeldPosition[] = [];
+  const held: Omit<HeldPosition, "dust">[] = [];
   for (const b of balances) {
     if (b.currency === "KRW") {
       equity += b.balance + b.locked;
@@ -48,8 +48,15 @@ export function portfolioOf(balances: readonly Balance[], prices: Readonly<Recor
     const price = prices[market] ?? b.avgBuyPrice;
     if (!(price > 0)) continue;
     equity += volume * price;
-    positions.push({ market, volume, price, dust: isDust(volume, price, { minTotalAsk: rulesMin(market) }) });
+    held.push({ market, volume, price });
   }
+  return { equity, availableKrw, held };
+}
+
+/** Equity, free KRW and held positions from balances and prices. */
+export function portfolioOf(balances: readonly Balance[], prices: Readonly<Record<string, number>>, inFlightKrw: number, rulesMin: (m: Market) => number): Omit<PortfolioSnapshot, "dayStartEquity" | "peakEquity"> {
+  const { equity, availableKrw, held } = valuation(balances, prices);
+  const positions = held.map((p): HeldPosition => ({ ...p, dust: isDust(p.volume, p.price, { minTotalAsk: rulesMin(p.market) }) }));
   return { equity, availableKrw: Math.max(0, availableKrw - inFlightKrw), positions };
 }
 
@@ -74,14 +81,17 @@ export function createRiskActor(deps: RuntimeDeps) {
     return { ...base, dayStartEquity: marks.dayStartEquity, peakEquity: marks.peakEquity };
   }
 
-  /** Mark equity and publish the portfolio gauges. */
+  /**
+   * Mark equity and publish the portfolio gauges. Runs at every candle close of every market, so
+   * it values the holdings without the dust check (which only sizing needs).
+   */
   function mark(context: RiskContext): EquityMarks | null {
     if (context.balances === null) return context.marks;
-    const base = portfolioOf(context.balances, context.prices, 0, minOf);
+    const base = valuation(context.balances, context.prices);
     const marks = context.marks ? markEquity({ ...context.marks }, clock.now(), base.equity) : equityMarksInit(clock.now(), base.equity);
     metrics.equityKrw.set(base.equity);
     metrics.drawdownRatio.set(drawdownFraction(marks.peakEquity, base.equity));
-    for (const p of base.positions) {
+    for (const p of base.held) {
       metrics.positionVolume.set({ market: p.market }, p.volume);
       metrics.positionValueKrw.set({ market: p.market }, p.volume * p.price);
     }
