@@ -65,6 +65,8 @@ export function createRiskActor(deps: RuntimeDeps) {
   const refreshMs = settings.balanceRefreshRealMs * settings.timeScale;
   // Dust valuation for equity only; entries are sized against the market's real rules.
   const minOf = (_m: Market) => DEFAULT_MIN_TOTAL_KRW;
+  /** Position gauges as last published, so a mark only touches the markets whose figures moved. */
+  const published = new Map<Market, { readonly volume: number; readonly value: number }>();
 
   function tradeOutcomes(): TradeOutcome[] {
     return listClosedTrades(db, 200)
@@ -92,8 +94,12 @@ export function createRiskActor(deps: RuntimeDeps) {
     metrics.equityKrw.set(base.equity);
     metrics.drawdownRatio.set(drawdownFraction(marks.peakEquity, base.equity));
     for (const p of base.held) {
+      const value = p.volume * p.price;
+      const last = published.get(p.market);
+      if (last !== undefined && last.volume === p.volume && last.value === value) continue;
+      published.set(p.market, { volume: p.volume, value });
       metrics.positionVolume.set({ market: p.market }, p.volume);
-      metrics.positionValueKrw.set({ market: p.market }, p.volume * p.price);
+      metrics.positionValueKrw.set({ market: p.market }, value);
     }
     let unrealised = 0;
     for (const row of listOpenPositionCosts(db)) {
