@@ -112,6 +112,7 @@ function printPhase(name: string, f: PhaseFigures): void {
   line(`${name}: event-loop lag (10 ms probe)`, formatPercentiles(f.loopLag));
   line(`${name}: RSS start / max / end`, `${mb(rss[0] ?? Number.NaN)} / ${mb(Math.max(...rss))} / ${mb(rss[rss.length - 1] ?? Number.NaN)}`);
   line(`${name}: CPU (share of one core)`, `mean ${(f.sampler.meanCpu() * 100).toFixed(1)} %  max ${(Math.max(...f.sampler.samples.map((s) => s.cpuCores)) * 100).toFixed(1)} %`);
+  line(`${name}: CPU time per 1,000 trades`, `${((f.sampler.cpuMs / f.pump.emitted) * 1000).toFixed(1)} ms (the whole process, every thread)`);
 }
 
 // ---- baseline: the harness alone ------------------------------------------------------------

@@ -75,17 +75,23 @@ export class ProcessSampler {
   private t0 = 0;
   private lastWall = 0;
   private lastCpu: NodeJS.CpuUsage = process.cpuUsage();
+  private firstCpu: NodeJS.CpuUsage = process.cpuUsage();
+  /** CPU time (user + system, ms) between start and stop. */
+  cpuMs = 0;
 
   start(intervalMs = 1_000): void {
     this.t0 = performance.now();
     this.lastWall = this.t0;
     this.lastCpu = process.cpuUsage();
+    this.firstCpu = this.lastCpu;
     this.timer = setInterval(() => this.sample(), intervalMs);
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    const cpu = process.cpuUsage(this.firstCpu);
+    this.cpuMs = (cpu.user + cpu.system) / 1000;
   }
 
   private sample(): void {
