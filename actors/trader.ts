@@ -447,6 +447,10 @@ export const traderMachine = trader.createMachine({
       on: {
         "trader.pause": { target: "warming_up", reenter: true, actions: [{ type: "persistFlags", params: { paused: true } }, { type: "audit", params: ({ event }) => ({ action: "trader.paused", origin: event.origin }) }] },
         "trader.resume": { target: "warming_up", reenter: true, actions: [{ type: "persistFlags", params: { paused: false } }, { type: "audit", params: ({ event }) => ({ action: "trader.resumed", origin: event.origin }) }] },
+        // One of our orders (resumed after a restart) filled or finished meanwhile: load again, so the
+        // holding and the pending order are read after it, not one before and one after.
+        "order.filled": { target: "warming_up", reenter: true },
+        "order.finished": { target: "warming_up", reenter: true },
       },
     },
     routing: { entry: armCandleTimer, always: [...routes] },
