@@ -40,9 +40,7 @@ export function compareBacktests(input: ComparisonInput): Comparison {
   }
   const resultA = buildResult({ run: runBacktest(series, a.config), config: a.config, series, dataFingerprint: input.dataFingerprint, strategyName: a.label });
   const resultB = buildResult({ run: runBacktest(series, b.config), config: b.config, series, dataFingerprint: input.dataFingerprint, strategyName: b.label });
-  const valuesA = resultA.equity.map((p) => p[1]);
-  const valuesB = resultB.equity.map((p) => p[1]);
-  const difference = bootstrapReturnDifference(valuesA, valuesB, a.config.engine.initialCapital, input.bootstrap);
+  const difference = bootstrapReturnDifference(resultA.equity.value, resultB.equity.value, a.config.engine.initialCapital, input.bootstrap);
   return { labelA: a.label, labelB: b.label, a: resultA, b: resultB, difference };
 }
 

@@ -16,7 +16,7 @@ export {
 } from "./config.ts";
 export { runEngine } from "./engine.ts";
 export { type EndReason, resultExitReason } from "./reasons.ts";
-export { backtestJson, type BacktestJson, buildResult, equityPoints, type ResultInput } from "./result.ts";
+export { backtestJson, type BacktestJson, buildResult, equityPoints, type ResultInput, runEquity } from "./result.ts";
 export type { EngineDecision, EngineInput, EngineRun } from "./types.ts";
 export { dataSummaryLines, type LoadedData, type LoadOptions, loadCandleFiles } from "./load.ts";
 export { createProgressBar, etaText, type ProgressBar, type ProgressOptions, type ProgressSink, progressLine } from "./progress.ts";

@@ -15,8 +15,9 @@ export function exitReasonCounts(result: Pick<BacktestResult, "trades">): string
 /** The short summary table the backtest command prints. */
 export function summaryLines(result: BacktestResult, run: Pick<EngineRun, "denials" | "candles" | "dustEvents" | "expiredOrders">): string[] {
   const m = result.metrics;
-  const first = result.equity[0]![0];
-  const last = result.equity[result.equity.length - 1]![0];
+  const ts = result.equity.ts;
+  const first = ts[0]!;
+  const last = ts[ts.length - 1]!;
   const row = (name: string, value: string) => `  ${name.padEnd(18)}${value}`;
   const denials = Object.entries(run.denials)
     .map(([reason, n]) => `${reason} ${n}`)

@@ -1,7 +1,7 @@
 import { computeMetrics } from "../../core/stats/index.ts";
 import { warmupCandles } from "../../core/strategy/index.ts";
 import type { CandleSeries } from "../data/index.ts";
-import { type BacktestConfig, equityPoints, runBacktest } from "../engine/index.ts";
+import { type BacktestConfig, runBacktest, runEquity } from "../engine/index.ts";
 import { type Fold, type TimeWindow, windowSeries } from "./folds.ts";
 
 /**
@@ -50,7 +50,7 @@ export function scoreWindow(series: readonly CandleSeries[], config: BacktestCon
   if (slices.length === 0) return null;
   const run = runBacktest(slices, config, { startTs: window.fromTs });
   if (run.equityTs.length === 0) return null;
-  const m = computeMetrics({ equity: equityPoints(run), trades: run.trades, intervalMs: run.intervalMs, initialCapital: run.initialCapital });
+  const m = computeMetrics({ equity: runEquity(run), trades: run.trades, intervalMs: run.intervalMs, initialCapital: run.initialCapital });
   return {
     trades: m.trades,
     totalReturn: m.totalReturn,

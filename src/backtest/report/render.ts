@@ -165,13 +165,14 @@ function tradesTable(trades: readonly TradeRecord[], maxRows: number): string {
 }
 
 function runTable(result: BacktestResult): string {
-  const { run, equity } = result;
+  const { run } = result;
+  const ts = result.equity.ts;
   const rows: [string, string][] = [
     ["Strategy", run.strategy],
     ["Markets", run.markets.join(", ")],
     ["Interval", run.interval],
-    ["From (UTC)", equity.length > 0 ? formatUtc(equity[0]![0]) : NOT_AVAILABLE],
-    ["To (UTC, last candle open)", equity.length > 0 ? formatUtc(equity[equity.length - 1]![0]) : NOT_AVAILABLE],
+    ["From (UTC)", ts.length > 0 ? formatUtc(ts[0]!) : NOT_AVAILABLE],
+    ["To (UTC, last candle open)", ts.length > 0 ? formatUtc(ts[ts.length - 1]!) : NOT_AVAILABLE],
     ["Initial capital", `${formatNumber(run.initialCapital)} KRW`],
     ["Fee per fill", formatPercent(run.feeRate, 3)],
     ["Slippage per fill", formatPercent(run.slippage, 3)],
@@ -204,16 +205,16 @@ function marketChartData(market: string, candles: PriceColumns, trades: readonly
 
 /** The chart data: downsampled equity and drawdown (same points), benchmark, bars and markers. */
 export function chartData(result: BacktestResult, options: Required<Omit<ReportOptions, "chartLibrary">>): ChartData {
-  const values = result.equity.map((p) => p[1]);
+  const { ts, value: values } = result.equity;
   const drawdown = drawdownSeries(values);
   // Pick the points from the drawdown so the deepest trough survives downsampling; the equity
   // low of each bucket is at the same index whenever the running peak is flat inside it.
   const keep = minMaxIndices(drawdown, options.maxEquityPoints);
   const benchmark = result.benchmark;
   return {
-    equity: keep.map((i) => [seconds(result.equity[i]![0]), round(values[i]!, 2)] as const),
-    drawdown: keep.map((i) => [seconds(result.equity[i]![0]), round(drawdown[i]! * 100, 4)] as const),
-    benchmark: benchmark === undefined || benchmark.length !== values.length ? null : keep.map((i) => [seconds(benchmark[i]![0]), round(benchmark[i]![1], 2)] as const),
+    equity: keep.map((i) => [seconds(ts[i]!), round(values[i]!, 2)] as const),
+    drawdown: keep.map((i) => [seconds(ts[i]!), round(drawdown[i]! * 100, 4)] as const),
+    benchmark: benchmark === undefined || benchmark.length !== values.length ? null : keep.map((i) => [seconds(ts[i]!), round(benchmark[i]!, 2)] as const),
     markets: result.run.markets.flatMap((m) => {
       const candles = result.candles[m];
       return candles === undefined ? [] : [marketChartData(m, candles, result.trades, options.maxPriceBars)];
@@ -243,9 +244,9 @@ export function renderReport(result: BacktestResult, options: ReportOptions = {}
   const { run, metrics } = result;
   const title = run.title ?? `Backtest: ${run.strategy} on ${run.markets.join(", ")}`;
   const data = chartData(result, limits);
-  const span =
-    result.equity.length > 0 ? `${formatUtc(result.equity[0]![0])} to ${formatUtc(result.equity[result.equity.length - 1]![0])} UTC` : "no candles";
-  const downsampled = data.equity.length < result.equity.length ? ` Chart shows ${data.equity.length} of ${result.equity.length} points (lows and highs kept); metrics use all.` : "";
+  const ts = result.equity.ts;
+  const span = ts.length > 0 ? `${formatUtc(ts[0]!)} to ${formatUtc(ts[ts.length - 1]!)} UTC` : "no candles";
+  const downsampled = data.equity.length < ts.length ? ` Chart shows ${data.equity.length} of ${ts.length} points (lows and highs kept); metrics use all.` : "";
   const priceSections = data.markets
     .map((m, i) => `<h3>${escapeHtml(m.market)}</h3><div class="chart" id="chart-price-${i}"></div>`)
     .join("");

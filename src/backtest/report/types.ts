@@ -1,5 +1,5 @@
 import type { Interval, Market } from "../../core/model.ts";
-import type { BacktestMetrics, EquityPoint, TradeRecord } from "../../core/stats/index.ts";
+import type { BacktestMetrics, EquityCurve, TradeRecord } from "../../core/stats/index.ts";
 
 /** OHLC columns the price chart reads (a `CandleSeries` fits, so does any `{ ts, open, ... }` of arrays). */
 export interface PriceColumns {
@@ -27,17 +27,17 @@ export interface RunInfo {
 
 /**
  * Everything one backtest produced, as the engine hands it to the report (and, minus `candles`,
- * to the result store). `metrics`, `trades` and `equity` are exactly the `--json` output.
+ * to the result store). `metrics`, `trades` and `equity` are the `--json` output (equity there as `[ts, value]` pairs).
  */
 export interface BacktestResult {
   readonly run: RunInfo;
   readonly metrics: BacktestMetrics;
   /** Closed trades in close order. */
   readonly trades: readonly TradeRecord[];
-  /** Equity marked at every candle close (full resolution; the report downsamples for display). */
-  readonly equity: readonly EquityPoint[];
-  /** Buy-and-hold equity aligned with `equity` (same timestamps), drawn for comparison when given. */
-  readonly benchmark?: readonly EquityPoint[];
+  /** Equity marked at every candle close, as columns (full resolution; the report downsamples for display). */
+  readonly equity: EquityCurve;
+  /** Buy-and-hold equity at the same marks (`benchmark[i]` at `equity.ts[i]`), drawn for comparison when given. */
+  readonly benchmark?: ArrayLike<number>;
   /** The candles each market ran on, for the price charts with entry and exit markers. */
   readonly candles: Readonly<Partial<Record<Market, PriceColumns>>>;
   /** Strategy and risk parameters as used (after defaults). */

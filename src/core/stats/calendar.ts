@@ -1,5 +1,6 @@
 import { stepReturn } from "./returns.ts";
-import type { EquityPoint, PeriodReturn } from "./types.ts";
+import { equityCurve } from "./curve.ts";
+import type { EquityInput, PeriodReturn } from "./types.ts";
 
 /** Calendar period lengths the statistics bucket by. */
 export type CalendarPeriod = "month" | "quarter";
@@ -27,22 +28,21 @@ function periodOf(t: number, period: CalendarPeriod): { label: string; endMs: nu
  * cheap on long one-minute curves.
  */
 export function periodReturns(
-  equity: readonly EquityPoint[],
+  equity: EquityInput,
   initialCapital: number,
   period: CalendarPeriod,
   offsetMs = 0,
 ): PeriodReturn[] {
   const out: PeriodReturn[] = [];
-  const n = equity.length;
+  const { ts: times, value: values } = equityCurve(equity);
+  const n = times.length;
   if (n === 0) return out;
   let base = initialCapital;
-  let current = periodOf(equity[0]![0] + offsetMs, period);
-  let lastValue = equity[0]![1];
+  let current = periodOf(times[0]! + offsetMs, period);
+  let lastValue = values[0]!;
   for (let i = 1; i < n; i++) {
-    const point = equity[i]!;
-    const ts = point[0];
-    const v = point[1];
-    const t = ts + offsetMs;
+    const v = values[i]!;
+    const t = times[i]! + offsetMs;
     if (t >= current.endMs) {
       out.push({ period: current.label, return: stepReturn(base, lastValue) });
       base = lastValue;

@@ -1,4 +1,5 @@
-import type { EquityPoint } from "./types.ts";
+import { equityCurve } from "./curve.ts";
+import type { EquityInput } from "./types.ts";
 
 export interface DrawdownSummary {
   /** Largest (peak - value) / peak over the marks, >= 0. */
@@ -14,22 +15,22 @@ export interface DrawdownSummary {
 }
 
 /** Max drawdown and the longest underwater duration, one pass over the equity marks. */
-export function drawdownSummary(equity: readonly EquityPoint[]): DrawdownSummary {
-  const n = equity.length;
+export function drawdownSummary(equity: EquityInput): DrawdownSummary {
+  const { ts: times, value: values } = equityCurve(equity);
+  const n = times.length;
   if (n === 0) return { maxDrawdown: 0, peakTs: 0, troughTs: 0, maxDurationMs: 0 };
-  let peak = equity[0]![1];
-  let peakTs = equity[0]![0];
+  let peak = values[0]!;
+  let peakTs = times[0]!;
   let maxDd = 0;
   let maxPeakTs = peakTs;
   let maxTroughTs = peakTs;
   let maxDuration = 0;
   for (let i = 1; i < n; i++) {
-    const point = equity[i]!;
-    const ts = point[0];
-    const v = point[1];
+    const ts = times[i]!;
+    const v = values[i]!;
     if (v >= peak) {
       // Back at (or above) the peak: an underwater spell, if any, ends here.
-      if (equity[i - 1]![1] < peak && ts - peakTs > maxDuration) maxDuration = ts - peakTs;
+      if (values[i - 1]! < peak && ts - peakTs > maxDuration) maxDuration = ts - peakTs;
       peak = v;
       peakTs = ts;
       continue;
@@ -41,8 +42,8 @@ export function drawdownSummary(equity: readonly EquityPoint[]): DrawdownSummary
       maxTroughTs = ts;
     }
   }
-  const lastTs = equity[n - 1]![0];
-  if (equity[n - 1]![1] < peak && lastTs - peakTs > maxDuration) maxDuration = lastTs - peakTs;
+  const lastTs = times[n - 1]!;
+  if (values[n - 1]! < peak && lastTs - peakTs > maxDuration) maxDuration = lastTs - peakTs;
   return { maxDrawdown: maxDd, peakTs: maxPeakTs, troughTs: maxTroughTs, maxDurationMs: maxDuration };
 }
 

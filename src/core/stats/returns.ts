@@ -1,4 +1,5 @@
-import type { EquityPoint } from "./types.ts";
+import { equityCurve } from "./curve.ts";
+import type { EquityInput } from "./types.ts";
 
 /** Milliseconds in the 365-day year every annualisation uses. */
 export const YEAR_MS = 365 * 86_400_000;
@@ -17,17 +18,9 @@ export function stepReturn(from: number, to: number): number {
   return from > 0 ? to / from - 1 : 0;
 }
 
-/** Per-candle returns `e[i] / e[i-1] - 1` from consecutive equity points (length n - 1). */
-export function equityReturns(equity: readonly EquityPoint[]): Float64Array {
-  const n = equity.length;
-  const out = new Float64Array(Math.max(0, n - 1));
-  let prev = n > 0 ? equity[0]![1] : 0;
-  for (let i = 1; i < n; i++) {
-    const v = equity[i]![1];
-    out[i - 1] = stepReturn(prev, v);
-    prev = v;
-  }
-  return out;
+/** Per-candle returns `e[i] / e[i-1] - 1` from consecutive equity marks (length n - 1). */
+export function equityReturns(equity: EquityInput): Float64Array {
+  return valueReturns(equityCurve(equity).value);
 }
 
 /** Per-step returns of a value series (e.g. a benchmark), same rule as `equityReturns`. */
@@ -61,8 +54,13 @@ export function meanAndSampleStd(xs: ArrayLike<number>): { mean: number | null; 
  */
 export function sharpeRatio(returns: ArrayLike<number>, periodsPerYear: number): number | null {
   const { mean, std } = meanAndSampleStd(returns);
-  if (mean === null || std === null || std === 0) return null;
-  return (mean / std) * Math.sqrt(periodsPerYear);
+  return annualisedRatio(mean, std, Math.sqrt(periodsPerYear));
+}
+
+/** mean / deviation x sqrtPeriodsPerYear: the shape of Sharpe and Sortino. Null when either is missing or the deviation is 0. */
+export function annualisedRatio(mean: number | null, deviation: number | null, sqrtPeriodsPerYear: number): number | null {
+  if (mean === null || deviation === null || deviation === 0) return null;
+  return (mean / deviation) * sqrtPeriodsPerYear;
 }
 
 /** Per-candle downside deviation: sqrt(sum(min(r, 0)^2) / n), target 0. Null when n = 0. */
@@ -79,10 +77,7 @@ export function downsideDeviation(returns: ArrayLike<number>): number | null {
 
 /** Sortino ratio: mean per-candle return / per-candle downside deviation x sqrt(periods per year). */
 export function sortinoRatio(returns: ArrayLike<number>, periodsPerYear: number): number | null {
-  const dd = downsideDeviation(returns);
-  const { mean } = meanAndSampleStd(returns);
-  if (dd === null || dd === 0 || mean === null) return null;
-  return (mean / dd) * Math.sqrt(periodsPerYear);
+  return annualisedRatio(meanAndSampleStd(returns).mean, downsideDeviation(returns), Math.sqrt(periodsPerYear));
 }
 
 /**

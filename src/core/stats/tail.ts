@@ -33,7 +33,7 @@ export function historicalTailRisk(returns: ArrayLike<number>): TailRisk {
   // After selecting the k-th smallest, the k - 1 values before it are the smaller ones (in some
   // order): their sum is order-independent only up to rounding, so sort just those k for a
   // deterministic CVaR.
-  const xs = Float64Array.from(returns as ArrayLike<number>);
+  const xs = returns instanceof Float64Array ? returns.slice() : Float64Array.from(returns);
   const kth = selectInPlace(xs, k - 1);
   const tail = xs.subarray(0, k).sort();
   let sum = 0;

@@ -1,4 +1,5 @@
-import type { EquityPoint, TradeRecord } from "./types.ts";
+import { equityCurve } from "./curve.ts";
+import type { EquityInput, TradeRecord } from "./types.ts";
 
 export interface TradeStats {
   readonly trades: number;
@@ -78,8 +79,9 @@ export function tradeStats(trades: readonly TradeRecord[]): TradeStats {
  * close; a position sold at the last close for `end` counts as closed at that mark). Overlapping
  * trades (several markets) count once. Null for an empty curve.
  */
-export function exposure(trades: readonly TradeRecord[], equity: readonly EquityPoint[]): number | null {
-  const n = equity.length;
+export function exposure(trades: readonly TradeRecord[], equity: EquityInput): number | null {
+  const times = equityCurve(equity).ts;
+  const n = times.length;
   if (n === 0) return null;
   // Spans sorted by entry: mark t is covered iff some span with entryTs <= t ends after t, i.e.
   // the largest exitTs among the spans started by t exceeds t.
@@ -88,7 +90,7 @@ export function exposure(trades: readonly TradeRecord[], equity: readonly Equity
   let maxEnd = -Infinity;
   let s = 0;
   for (let i = 0; i < n; i++) {
-    const t = equity[i]![0];
+    const t = times[i]!;
     while (s < spans.length && spans[s]![0] <= t) {
       if (spans[s]![1] > maxEnd) maxEnd = spans[s]![1];
       s++;

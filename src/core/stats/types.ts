@@ -8,6 +8,19 @@
 export type EquityPoint = readonly [ts: number, value: number];
 
 /**
+ * An equity curve as two columns, mark i being `[ts[i], value[i]]` (the engine's form: two
+ * Float64Arrays instead of one small array per candle, which on a one-minute year is half a
+ * million allocations).
+ */
+export interface EquityCurve {
+  readonly ts: ArrayLike<number>;
+  readonly value: ArrayLike<number>;
+}
+
+/** Either form of an equity curve the statistics accept. */
+export type EquityInput = EquityCurve | readonly EquityPoint[];
+
+/**
  * Why a position was closed. The engine's core may add reasons; the statistics treat the field as
  * a label only.
  */
@@ -45,8 +58,8 @@ export interface ClosePrices {
 }
 
 export interface MetricsInput {
-  /** Equity marked at every candle close, ascending ts. At least one point. */
-  readonly equity: readonly EquityPoint[];
+  /** Equity marked at every candle close, ascending ts (columns or points). At least one mark. */
+  readonly equity: EquityInput;
   /** Closed trades in the order they closed. */
   readonly trades: readonly TradeRecord[];
   /** Candle interval in ms; fixes candles per year (365-day years) and the time span. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Market } from "../../../../src/core/model.ts";
 import { type CandleSeries, makeSeries, sliceSeries } from "../../../../src/backtest/data/index.ts";
-import { buildResult, resolveBacktestConfig, runBacktest } from "../../../../src/backtest/engine/index.ts";
+import { backtestJson, buildResult, equityPoints, resolveBacktestConfig, runBacktest } from "../../../../src/backtest/engine/index.ts";
 import { mulberry32 } from "../../../../src/exchange/sim/prng.ts";
 import { type RefCandle, type RefResult, runClassicReference } from "../../../reference/classic.ts";
 import { bundledHourly, relativeError } from "./support.ts";
@@ -43,7 +43,17 @@ describe.each(["BTC", "ETH", "XRP"] as const)("classic preset on the bundled KRW
     expect(ref.trades.length).toBeGreaterThan(80);
     // Same rules, same arithmetic: in practice the figures agree bit for bit.
     expect(engine.metrics.finalEquity).toBe(ref.metrics.finalEquity);
-    expect(engine.equity).toEqual(ref.equity);
+    expect(equityPoints(engine.equity)).toEqual(ref.equity);
+  });
+});
+
+describe("--json text", () => {
+  it("is JSON.stringify of { metrics, trades, equity: [ts, value] pairs }, byte for byte, with the reference's pairs", async () => {
+    const s = await bundledHourly("BTC");
+    const { ref, engine } = expectAgreement(s);
+    const text = backtestJson(engine);
+    expect(text).toBe(JSON.stringify({ metrics: engine.metrics, trades: engine.trades, equity: ref.equity }));
+    expect(text.endsWith(`${JSON.stringify(ref.equity.at(-1))}]}`)).toBe(true);
   });
 });
 

@@ -80,7 +80,7 @@ describe("A/B comparison of two parameter sets", () => {
     expect(c.a.metrics.finalEquity).toBe(15_521_339.525948718);
     expect(c.difference.returnA).toBeCloseTo(c.a.metrics.totalReturn, 12);
     expect(c.difference.returnB).toBeCloseTo(c.b.metrics.totalReturn, 12);
-    expect(c.a.equity.map((p) => p[0])).toEqual(c.b.equity.map((p) => p[0]));
+    expect(Array.from(c.a.equity.ts)).toEqual(Array.from(c.b.equity.ts));
     const text = comparisonLines(c).join("\n");
     expect(text).toMatch(/total return A - B: .* \(95% CI .* to .*; moving-block bootstrap, 400 resamples/);
     expect(text).toMatch(/final equity \(KRW\)\s+15,521,340/);

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { candleFingerprint, readCandleCsvFile } from "../../../../src/backtest/data/index.ts";
 import type { BacktestResult } from "../../../../src/backtest/report/index.ts";
-import { buyAndHoldValues, computeMetrics } from "../../../../src/core/stats/index.ts";
+import { buyAndHoldValues, computeMetrics, equityCurve } from "../../../../src/core/stats/index.ts";
 import { readCandlesPlain, runClassicReference } from "../../../reference/classic.ts";
 
 export const BTC_1H = join(import.meta.dirname, "../../../../data/candles/upbit-KRW-BTC-1h.csv.gz");
@@ -13,13 +13,14 @@ export const BTC_1H = join(import.meta.dirname, "../../../../data/candles/upbit-
 export async function btcResult(params: Record<string, unknown> = { preset: "classic" }): Promise<BacktestResult> {
   const { series } = await readCandleCsvFile(BTC_1H);
   const ref = runClassicReference(readCandlesPlain(BTC_1H), "KRW-BTC");
-  const bench = buyAndHoldValues([series], ref.equity.map((p) => p[0]), 10_000_000);
+  const equity = equityCurve(ref.equity);
+  const bench = buyAndHoldValues([series], equity.ts, 10_000_000);
   return {
     run: { strategy: "classic", markets: ["KRW-BTC"], interval: "1h", initialCapital: 10_000_000, feeRate: 0.0025, slippage: 0.001 },
-    metrics: computeMetrics({ equity: ref.equity, trades: ref.trades, intervalMs: series.intervalMs, initialCapital: 10_000_000, benchmark: bench }),
+    metrics: computeMetrics({ equity, trades: ref.trades, intervalMs: series.intervalMs, initialCapital: 10_000_000, benchmark: bench }),
     trades: ref.trades,
-    equity: ref.equity,
-    benchmark: ref.equity.map((p, i) => [p[0], bench[i]!] as const),
+    equity,
+    benchmark: bench,
     candles: { "KRW-BTC": series },
     params,
     dataFingerprint: candleFingerprint([series]),

@@ -15,7 +15,7 @@ import {
   type BacktestResult,
   type ChartData,
 } from "../../../../src/backtest/report/index.ts";
-import { computeMetrics, type EquityPoint } from "../../../../src/core/stats/index.ts";
+import { computeMetrics } from "../../../../src/core/stats/index.ts";
 import { btcResult } from "./fixture.ts";
 
 const EVIL = `</script><script>alert("x")</script><!--`;
@@ -64,8 +64,8 @@ describe("renderReport", async () => {
 
   it("embeds chart data that matches the result: equity, drawdown, bars and a marker per fill", () => {
     const data = reportData(html);
-    expect(data.equity).toHaveLength(result.equity.length <= 5_000 ? result.equity.length : data.equity.length);
-    expect(data.equity[0]![0]).toBe(result.equity[0]![0] / 1000);
+    expect(data.equity).toHaveLength(result.equity.ts.length <= 5_000 ? result.equity.ts.length : data.equity.length);
+    expect(data.equity[0]![0]).toBe(result.equity.ts[0]! / 1000);
     expect(data.equity.at(-1)![1]).toBeCloseTo(result.metrics.finalEquity, 1);
     expect(Math.min(...data.drawdown.map((d) => d[1]))).toBeCloseTo(-result.metrics.maxDrawdown * 100, 3);
     expect(data.benchmark).not.toBeNull();
@@ -82,13 +82,14 @@ describe("renderReport", async () => {
   it("stays small on a 525,600-point one-minute year while keeping the deepest drawdown", () => {
     const n = 525_600;
     const t0 = Date.UTC(2025, 0, 1);
-    const equity: EquityPoint[] = new Array(n);
+    const equity = { ts: new Float64Array(n), value: new Float64Array(n) };
     let v = 1e7;
     for (let i = 0; i < n; i++) {
       v *= 1 + Math.sin(i / 5000) * 0.0002 + (i === 300_000 ? -0.2 : 0);
-      equity[i] = [t0 + i * 60_000, v];
+      equity.ts[i] = t0 + i * 60_000;
+      equity.value[i] = v;
     }
-    const candles = { ts: equity.map((p) => p[0]), open: equity.map((p) => p[1]), high: equity.map((p) => p[1] * 1.001), low: equity.map((p) => p[1] * 0.999), close: equity.map((p) => p[1]) };
+    const candles = { ts: equity.ts, open: equity.value, high: equity.value.map((x) => x * 1.001), low: equity.value.map((x) => x * 0.999), close: equity.value };
     const metrics = computeMetrics({ equity, trades: [], intervalMs: 60_000, initialCapital: 1e7 });
     const big: BacktestResult = { ...result, run: { ...result.run, interval: "1m" }, metrics, equity, benchmark: undefined, trades: [], candles: { "KRW-BTC": candles } };
     const page = renderReport(big);

@@ -6,6 +6,7 @@ import {
   computeMetrics,
   drawdownSeries,
   drawdownSummary,
+  equityCurve,
   equityReturns,
   exposure,
   historicalTailRisk,
@@ -271,5 +272,32 @@ describe("computeMetrics", () => {
 
   it("needs at least one equity point", () => {
     expect(() => computeMetrics({ equity: [], trades: [], intervalMs: H, initialCapital: 1 })).toThrow(RangeError);
+    expect(() => computeMetrics({ equity: { ts: new Float64Array(0), value: new Float64Array(0) }, trades: [], intervalMs: H, initialCapital: 1 })).toThrow(RangeError);
+  });
+
+  it("gives the same metrics, bit for bit, from columns (the engine's form) and from [ts, value] points", () => {
+    const points = curve([100, 104, 99, 97, 120, 118, 118, 131], Date.UTC(2024, 0, 30, 20), 12 * H);
+    const columns = { ts: Float64Array.from(points, (p) => p[0]), value: Float64Array.from(points, (p) => p[1]) };
+    const trades = [trade(4, points[0]![0], points[1]![0]), trade(-7, points[2]![0], points[4]![0]), trade(13, points[5]![0], points[7]![0])];
+    const benchmark = [100, 101, 103, 102, 104, 105, 104, 107];
+    const fromPoints = computeMetrics({ equity: points, trades, intervalMs: 12 * H, initialCapital: 100, benchmark });
+    const fromColumns = computeMetrics({ equity: columns, trades, intervalMs: 12 * H, initialCapital: 100, benchmark });
+    expect(JSON.stringify(fromColumns)).toBe(JSON.stringify(fromPoints));
+    expect(fromColumns.monthlyReturns.map((p) => p.period)).toEqual(["2024-01", "2024-02"]);
+  });
+});
+
+describe("equityCurve", () => {
+  it("returns columns as they are and copies points into Float64Array columns", () => {
+    const columns = { ts: [1, 2], value: [10, 11] };
+    expect(equityCurve(columns)).toBe(columns);
+    const copied = equityCurve([
+      [5, 50],
+      [6, 61.5],
+    ]);
+    expect(copied.ts).toBeInstanceOf(Float64Array);
+    expect(Array.from(copied.ts)).toEqual([5, 6]);
+    expect(Array.from(copied.value)).toEqual([50, 61.5]);
+    expect(equityCurve([]).ts).toHaveLength(0);
   });
 });
