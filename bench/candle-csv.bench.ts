@@ -4,7 +4,6 @@
  * with the project's scanner and, as the same-run baseline, with split + Number().
  */
 import { readMaybeGzip, parseCandleCsv, scanCandleCsv, candleFingerprint } from "../src/backtest/data/index.ts";
-import { gzipSync } from "node:zlib";
 
 /** The CSV bytes; built in a function so the row strings are garbage before timing starts. */
 async function buildYear(): Promise<Uint8Array> {
@@ -19,7 +18,7 @@ async function buildYear(): Promise<Uint8Array> {
   return new TextEncoder().encode(lines.join("\n") + "\n");
 }
 const bytes = await buildYear();
-const gz = gzipSync(bytes);
+const gz = Bun.gzipSync(bytes);
 
 function baseline(b: Uint8Array): number {
   const text = new TextDecoder().decode(b).split("\n");

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { gunzipSync } from "node:zlib";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   candleFingerprint,
@@ -103,6 +103,20 @@ describe("CSV files", () => {
     expect(candleFingerprint([fromPlain])).toBe(candleFingerprint([series]));
     expect(candleFingerprint([fromGz])).toBe(candleFingerprint([series]));
     expect(Array.from(fromGz.volume)).toEqual(Array.from(series.volume));
+  });
+
+  it("read every member of a multi-member gzip file (Bun's gunzip alone stops after the first)", async () => {
+    const header = "ts,open,high,low,close,volume\n";
+    const first = "0,1,2,0.5,1.5,10\n3600000,1.5,2,1,1.75,3\n";
+    const second = "7200000,1.75,2,1.5,1.8,4\n";
+    const path = join(tmp, "KRW-ETH-members.csv.gz");
+    await Bun.write(path, new Uint8Array([...gzipSync(header + first), ...gzipSync(second)]));
+    expect(new TextDecoder().decode(await readMaybeGzip(path))).toBe(header + first + second);
+    expect(Array.from((await readCandleCsvFile(path)).series.close)).toEqual([1.5, 1.75, 1.8]);
+    // One member: Bun's own gunzip, same bytes.
+    const single = join(tmp, "KRW-ETH-single.csv.gz");
+    await Bun.write(single, gzipSync(header + first));
+    expect(new TextDecoder().decode(await readMaybeGzip(single))).toBe(header + first);
   });
 
   it("need a market from the options or the file name", async () => {
