@@ -168,7 +168,10 @@ describe("crash safety: SIGKILL at random moments, restart, and the books still 
       kills: kills.length,
       byMode: Object.fromEntries(KILL_MODES.map((m) => [m, kills.filter((k) => k.mode === m).length])),
       missedTargets: kills.filter((k) => !k.hitTarget).length,
-      killsBetweenSendAndAnswer: kills.filter((k) => k.unanswered > 0).length,
+      // The bot never got the answer to an order the exchange had created (held back or lost).
+      killsBetweenSendAndAnswer: kills.filter((k) => (k.mode === "ack_delay" || k.mode === "lost_response") && k.hitTarget).length,
+      // ... and the database did not even know that order's outcome (the private stream had not told it).
+      killsWithOutcomeUnrecorded: kills.filter((k) => k.unanswered > 0).length,
       killsBeforeExchangeGotOrder: kills.filter((k) => k.unreceived > 0).length,
       exchangeOrders: views.exchange.orders.length,
       recordedOrders: recorded.orders.length,
