@@ -18,7 +18,7 @@ export type DenyReason =
   | "max_drawdown"
   /** Too correlated with what is already held. */
   | "correlated"
-  /** Half-Kelly of the recent trades is zero: no edge measured. */
+  /** Half-Kelly of the recent trades is zero (no edge measured) and probing is off (`kelly.probeRiskFraction` 0). */
   | "no_edge"
   /** No KRW available after the reserve and fees. */
   | "insufficient_krw"

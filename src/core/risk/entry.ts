@@ -20,8 +20,9 @@ import { type Sizing, sizeEntry } from "./sizing.ts";
  * 4. today's loss (KST day) under `dailyLossLimit`, drawdown from the peak under `maxDrawdown`;
  * 5. correlation of returns with every held market under `correlation.denyAbove` (`correlated`);
  *    between `reduceAbove` and `denyAbove` the size shrinks linearly to zero;
- * 6. the size (sizing.ts): zero Kelly -> `no_edge`, no cash -> `insufficient_krw`, under the exchange
- *    minimum -> `below_minimum`; above the exchange maximum it is cut to the maximum.
+ * 6. the size (sizing.ts): Kelly below the probe -> the probe size (kelly.ts; with the probe off, zero
+ *    Kelly -> `no_edge`), no cash -> `insufficient_krw`, under the exchange minimum ->
+ *    `below_minimum`; above the exchange maximum it is cut to the maximum.
  */
 export interface EntryRequest {
   readonly market: Market;
@@ -78,6 +79,8 @@ export interface EntryApproval {
   readonly sizing: Sizing;
   /** Highest correlation with a held market that was measured, or null. */
   readonly correlation: number | null;
+  /** Sized as a Kelly probe: the estimate is under `kelly.probeRiskFraction` (kelly.ts). */
+  readonly kellyProbe: boolean;
 }
 
 function highestCorrelation(closes: CloseHistory | undefined, positions: readonly HeldPosition[], params: RiskParams): number | null {
@@ -134,11 +137,12 @@ export function checkEntry(request: EntryRequest, context: EntryContext): Decisi
 
   const fees = takerFeeRates(rules);
   const kelly = params.kelly.enabled ? kellyEstimate(context.trades ?? [], params.kelly) : null;
-  if (params.sizing === "risk_based" && kelly !== null && kelly.riskFraction <= 0) {
-    return deny("no_edge", `half-Kelly of the last ${kelly.trades} trades is 0 (win rate ${pct(kelly.winRate)}, ${kelly.averageWinR.toFixed(2)} R won vs ${kelly.averageLossR.toFixed(2)} R lost)`);
+  const riskBased = params.sizing === "risk_based";
+  if (riskBased && kelly !== null && kelly.sizingFraction <= 0) {
+    return deny("no_edge", `half-Kelly of the last ${kelly.trades} trades is 0 (win rate ${pct(kelly.winRate)}, ${kelly.averageWinR.toFixed(2)} R won vs ${kelly.averageLossR.toFixed(2)} R lost) and probing is off`);
   }
   if (!(cash > 0)) return deny("insufficient_krw", `${portfolio.availableKrw} KRW available, ${params.reservedKrw} KRW reserved`);
-  let sizing = sizeEntry({ equity, cash, price, stop, fees, params, kellyRiskFraction: kelly?.riskFraction ?? Number.POSITIVE_INFINITY, correlationFactor: factor });
+  let sizing = sizeEntry({ equity, cash, price, stop, fees, params, kellyRiskFraction: kelly?.sizingFraction ?? Number.POSITIVE_INFINITY, correlationFactor: factor });
   if (rules.maxTotal !== undefined && sizing.notional > rules.maxTotal) sizing = { ...sizing, notional: rules.maxTotal };
 
   const order = params.entryOrder.type === "limit" ? limitEntry(market, price, sizing.notional, params) : marketEntry(market, price, sizing.notional);
@@ -155,6 +159,7 @@ export function checkEntry(request: EntryRequest, context: EntryContext): Decisi
     volume: order.volume,
     sizing,
     correlation,
+    kellyProbe: riskBased && kelly !== null && kelly.probe,
   };
 }
 

@@ -15,6 +15,16 @@ import type { KellyParams } from "./params.ts";
  * win rate 35 %, wins of 2 R, losses of 1 R (a modest trend-following edge): f* = 0.35 - 0.65 / 2
  * = 0.025, half-Kelly 1.25 % of equity at risk per trade, under the 3 % cap. New strategies
  * therefore start small and earn larger sizes with a record.
+ *
+ * Probe: the estimate only changes when trades close, and a strategy denied every entry closes
+ * none. Denying at a zero estimate therefore deadlocks: after a bad streak of `lookback` trades
+ * (BTC+ETH+XRP hourly, default preset: 20 trades in three years, then 263 denials and nothing
+ * more) the strategy never trades again, however good its signals become. So sizing never goes
+ * below `probeRiskFraction` (0.25 % of equity at risk): while half-Kelly is under it, trades are
+ * probes, small enough to be cheap and real enough to produce the outcomes that can lift the
+ * estimate (an R-multiple does not depend on the size). A floor rather than a swap at zero: a
+ * positive but tiny fraction would size orders under the exchange minimum and deadlock the same
+ * way. The estimate itself stays half-Kelly floored at zero (`riskFraction`).
  */
 export interface TradeOutcome {
   /** Realised PnL in KRW, fees included. */
@@ -26,6 +36,10 @@ export interface TradeOutcome {
 export interface KellyEstimate {
   /** Share of equity to risk per trade (multiplier x f*, floored at 0; Infinity when no loss was seen). */
   readonly riskFraction: number;
+  /** What sizing uses: `riskFraction`, but at least `probeRiskFraction` (see above). */
+  readonly sizingFraction: number;
+  /** `sizingFraction` is the probe: the estimate is below it. */
+  readonly probe: boolean;
   /** f* before the multiplier and the floor. */
   readonly fullKelly: number;
   readonly source: "prior" | "trades";
@@ -67,8 +81,12 @@ export function kellyEstimate(outcomes: readonly TradeOutcome[], params: KellyPa
   const averageWinR = fromTrades ? (wins > 0 ? winR / wins : 0) : params.priorPayoffR;
   const averageLossR = fromTrades ? (n > wins ? lossR / (n - wins) : 0) : 1;
   const fullKelly = kellyOf(winRate, averageWinR, averageLossR);
+  const riskFraction = Math.max(0, params.multiplier * fullKelly);
+  const probe = riskFraction < params.probeRiskFraction;
   return {
-    riskFraction: Math.max(0, params.multiplier * fullKelly),
+    riskFraction,
+    sizingFraction: probe ? params.probeRiskFraction : riskFraction,
+    probe,
     fullKelly,
     source: fromTrades ? "trades" : "prior",
     trades: n,

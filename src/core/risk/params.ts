@@ -17,6 +17,13 @@ const kellySchema = z
     priorWinRate: z.number().min(0).max(1).default(0.35),
     /** Prior average win in R (multiples of the initial risk), losses assumed to cost 1 R. */
     priorPayoffR: z.number().gt(0).default(2),
+    /**
+     * Share of equity risked per trade while the Kelly fraction is below it (down to no measured
+     * edge): the strategy keeps trading small, so new outcomes can move the estimate back up. 0
+     * turns probing off: entries are then denied `no_edge` while the estimate is 0, which locks a
+     * strategy out for good once its last `lookback` trades show no edge (kelly.ts).
+     */
+    probeRiskFraction: z.number().min(0).max(0.01).default(0.0025),
   })
   .strict();
 

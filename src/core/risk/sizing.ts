@@ -28,7 +28,7 @@ export interface SizingInput {
   readonly stop: number;
   readonly fees: FeeRates;
   readonly params: RiskParams;
-  /** Half-Kelly risk fraction (Infinity when Kelly is off or unbounded). */
+  /** Kelly risk fraction to size with, the probe floor applied (Infinity when Kelly is off or unbounded). */
   readonly kellyRiskFraction: number;
   /** KRW notional already held in this market (0 for a new position). */
   readonly heldNotional?: number;

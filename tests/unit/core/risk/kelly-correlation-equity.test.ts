@@ -30,6 +30,35 @@ describe("Kelly on R-multiples", () => {
     expect(kellyEstimate(winners, KELLY).riskFraction).toBe(Number.POSITIVE_INFINITY);
   });
 
+  it("sizes with the probe while half-Kelly is under it, zero included; the estimate itself stays floored at zero", () => {
+    const losers = Array.from({ length: 20 }, () => ({ pnl: -50, risk: 100 }));
+    expect(kellyEstimate(losers, KELLY)).toMatchObject({ riskFraction: 0, sizingFraction: 0.0025, probe: true });
+    // Half-Kelly 0.1 % (under the 0.25 % probe): a tiny positive size would fall under the exchange minimum.
+    const thin = [...Array.from({ length: 10 }, () => ({ pnl: 100, risk: 100 })), ...Array.from({ length: 10 }, () => ({ pnl: -99.6, risk: 100 }))];
+    const k = kellyEstimate(thin, KELLY);
+    expect(k.riskFraction).toBeGreaterThan(0);
+    expect(k.riskFraction).toBeLessThan(0.0025);
+    expect(k).toMatchObject({ sizingFraction: 0.0025, probe: true });
+    expect(kellyEstimate([], KELLY).probe).toBe(false);
+    expect(kellyEstimate([], KELLY).sizingFraction).toBeCloseTo(0.0125, 15);
+    expect(kellyEstimate(losers, { ...KELLY, probeRiskFraction: 0 })).toMatchObject({ sizingFraction: 0, probe: false });
+  });
+
+  it("is never locked out: probe trades with an edge lift the estimate back over the probe", () => {
+    // The deadlock of a zero floor: 20 losers leave half-Kelly at 0, and only new trades can change it.
+    const outcomes = Array.from({ length: 20 }, () => ({ pnl: -100, risk: 100 }));
+    let probes = 0;
+    // Probe trades of any size have the same R-multiples: here a 2 R win, then a 1 R loss.
+    while (kellyEstimate(outcomes, KELLY).probe) {
+      const risk = kellyEstimate(outcomes, KELLY).sizingFraction * 10_000_000;
+      outcomes.push(probes % 2 === 0 ? { pnl: 2 * risk, risk } : { pnl: -risk, risk });
+      probes++;
+      if (probes > 200) throw new Error("still probing after 200 trades");
+    }
+    expect(probes).toBeGreaterThan(20);
+    expect(kellyEstimate(outcomes, KELLY).riskFraction).toBeGreaterThanOrEqual(0.0025);
+  });
+
   it("looks only at the most recent `lookback` trades and skips trades without a risk", () => {
     const old = Array.from({ length: 100 }, () => ({ pnl: -100, risk: 100 }));
     const recent = Array.from({ length: 50 }, (_, i) => ({ pnl: i % 2 === 0 ? 300 : -100, risk: 100 }));

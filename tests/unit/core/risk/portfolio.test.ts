@@ -41,9 +41,20 @@ describe("portfolio rules", () => {
     expect(checkEntry(REQUEST, context({ rules: { state: "ACTIVE" } })).kind).toBe("approve");
   });
 
-  it("half-Kelly of zero (recent trades with no edge) denies the entry", () => {
+  it("half-Kelly of zero (recent trades with no edge) sizes a probe, and denies `no_edge` only with probing off", () => {
     const losers: TradeOutcome[] = Array.from({ length: 30 }, () => ({ pnl: -10_000, risk: 10_000 }));
-    expect(checkEntry(REQUEST, context({ trades: losers }))).toMatchObject({ kind: "deny", reason: "no_edge" });
+    const wide = { market: "KRW-BTC", price: 100, stop: 80 } as const;
+    const probe = checkEntry(wide, context({ trades: losers }));
+    if (probe.kind !== "approve") throw new Error(`denied: ${probe.detail}`);
+    expect(probe.kellyProbe).toBe(true);
+    expect(probe.sizing.binding).toBe("kelly");
+    // 0.25 % of equity at risk: a stop hit loses 25,000 KRW of 10,000,000, fees included.
+    expect(probe.notional * probe.sizing.lossFraction).toBeLessThanOrEqual(25_000);
+    expect(probe.notional * probe.sizing.lossFraction).toBeGreaterThan(25_000 - 1);
+    const off = context({ trades: losers, params: { kelly: { ...RISK_PRESETS.default.kelly, probeRiskFraction: 0 } } });
+    expect(checkEntry(wide, off)).toMatchObject({ kind: "deny", reason: "no_edge" });
+    // Not a probe when the estimate is above the floor (the prior: 1.25 %).
+    expect(checkEntry(wide, context())).toMatchObject({ kind: "approve", kellyProbe: false });
   });
 });
 
