@@ -13,6 +13,7 @@ import {
   markOrderSubmitting,
   type OrderRow,
   recordOrderIntent,
+  releaseIntentKey,
 } from "../src/db/index.ts";
 import type { MyOrderEvent } from "../src/ports/market-stream.ts";
 import type { RuntimeDeps } from "./deps.ts";
@@ -128,9 +129,11 @@ export function createOrderManager(deps: RuntimeDeps) {
     }
   }
 
+  /** End an order that never reached (or was refused by) the exchange; its decision may be tried again. */
   function finishWithoutReport(system: { get(id: string): AnyActorRef | undefined }, clientOrderId: string, state: "rejected" | "cancelled", code: string, message: string): void {
     const now = clock.now();
     markOrderState(db, clientOrderId, state, now, message);
+    releaseIntentKey(db, clientOrderId);
     const row = findOrderByClientId(db, clientOrderId);
     if (!row) return;
     metrics.ordersTotal.inc({ market: row.market, side: row.side, state });
@@ -234,7 +237,7 @@ export function createOrderManager(deps: RuntimeDeps) {
       now: () => clock.now(),
       pollMs,
       limitTimeoutMs: settings.limitOrderTimeoutMs,
-      maxIntentAgeMs: settings.maxIntentAgeMs,
+      maxIntentAgeMs: settings.maxIntentAgeRealMs * settings.timeScale,
       retryMs,
     };
   }

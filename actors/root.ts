@@ -59,6 +59,8 @@ export interface RootContext {
   haltReason: string | null;
   reconciling: boolean;
   reconciled: boolean;
+  /** The market list has been read from the exchange at least once (traders exist). */
+  synced: boolean;
   lastReconcile: ReconcileReport | null;
   startedAt: number;
 }
@@ -206,6 +208,7 @@ export function createRootMachine(deps: RuntimeDeps, logic: RootLogic, traderInp
       haltReason: null,
       reconciling: false,
       reconciled: false,
+      synced: false,
       lastReconcile: null,
       startedAt: clock.now(),
     },
@@ -287,7 +290,7 @@ export function createRootMachine(deps: RuntimeDeps, logic: RootLogic, traderInp
                 enqueue.stopChild(`trader:${m}`);
                 enqueue({ type: "audit", params: { action: "trader.stopped", target: m, details: { reason: "no longer listed or selected, no position" } } });
               }
-              enqueue.assign({ markets: plan.markets, leaving: plan.leaving });
+              enqueue.assign({ markets: plan.markets, leaving: plan.leaving, synced: true });
               for (const m of plan.flatten) {
                 enqueue({ type: "alert", params: { severity: "warning", key: `delisted:${m}`, title: `${m} is no longer traded`, text: `${m} left the exchange's market list (or the configured markets); flattening its position, then its trader stops.` } });
               }

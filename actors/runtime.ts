@@ -234,10 +234,10 @@ export function createRuntime(deps: RuntimeDeps, options: { mode: TradingMode; s
       const tradingState = actor.getSnapshot().status !== "active" ? "stopping" : ctx.reconciling ? "reconciling" : ctx.haltReason !== null ? "halted" : ctx.operatorPaused ? "paused" : ctx.reconciled ? "running" : "starting";
       const marketDataOk = md?.context.connected === true || (lastAge !== null && lastAge < 60_000 * settings.timeScale);
       return {
-        healthy: actor.getSnapshot().status === "active" && ctx.reconciled && ctx.haltReason === null && marketDataOk,
+        healthy: actor.getSnapshot().status === "active" && ctx.reconciled && ctx.synced && ctx.haltReason === null && marketDataOk,
         mode: options.mode,
         tradingState,
-        reason: tradingBlocker(ctx) ?? (marketDataOk ? undefined : "market data disconnected"),
+        reason: tradingBlocker(ctx) ?? (!ctx.synced ? "market list not read yet" : marketDataOk ? undefined : "market data disconnected"),
         reconciled: ctx.reconciled,
         marketData: { connected: md?.context.connected === true, lastMessageAgeMs: lastAge },
         privateStream: { connected: deps.privateStream.connected },

@@ -21,7 +21,7 @@ export const runtimeSettingsSchema = z
     orderPollRealMs: ms(200, 600_000, 3_000),
     limitOrderTimeoutMs: ms(0, 86_400_000, 60_000),
     limitOrderOnTimeout: z.enum(["cancel", "reprice"], { error: "cancel or reprice" }).default("cancel"),
-    maxIntentAgeMs: ms(1_000, 86_400_000, 120_000),
+    maxIntentAgeRealMs: ms(500, 86_400_000, 120_000),
     balanceRefreshRealMs: ms(1_000, 3_600_000, 15_000),
     marketSyncMs: ms(10_000, 86_400_000, 600_000),
     reconcileRetryRealMs: ms(1_000, 3_600_000, 10_000),

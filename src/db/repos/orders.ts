@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNotNull, isNull, sql, type SQL } from "drizzle-orm";
 import type { ExchangeOrder, Market, OrderType, Side, TimeInForce } from "../../core/model.ts";
 import { ACTIVE_ORDER_STATES, fillDelta, type LocalOrderState, localStateOf, isFinalState } from "../../core/orders/lifecycle.ts";
 import { applyFill, type ClosedTrade, type Holding } from "../../core/portfolio/position.ts";
@@ -114,6 +114,18 @@ export function markOrderAccepted(db: Db, clientOrderId: string, exchangeOrderId
   db.update(orders)
     .set({ exchangeOrderId, state: "open", lastError: null, updatedAt: now })
     .where(and(eq(orders.clientOrderId, clientOrderId), inArray(orders.state, ["pending_submit", "unknown"])))
+    .run();
+}
+
+/**
+ * An order that never existed on the exchange (refused, or confirmed absent and given up) no longer
+ * holds its decision's intent key: the same decision may be tried again (a stop that was refused
+ * must be able to fire once more). The key is kept, suffixed with the row id, for the record.
+ */
+export function releaseIntentKey(db: Db, clientOrderId: string): void {
+  db.update(orders)
+    .set({ intentKey: sql`${orders.intentKey} || '~' || ${orders.id}` })
+    .where(and(eq(orders.clientOrderId, clientOrderId), isNull(orders.exchangeOrderId), isNotNull(orders.intentKey)))
     .run();
 }
 

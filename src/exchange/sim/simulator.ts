@@ -87,7 +87,12 @@ export interface SimulatorHandle {
 export const DEFAULT_SIM_SEED = 42;
 export const DEFAULT_SIM_FEE_RATE = 0.0025;
 export const DEFAULT_SIM_INITIAL_KRW = 10_000_000;
-export const DEFAULT_START_INDEX = (9 * DAY_MS) / MINUTE_MS;
+/**
+ * 9 days into the data (so 200 hourly candles of history exist), less 10 minutes: the bundled data
+ * has an entry signal for the default strategy (KRW-XRP) a few minutes after 2025-09-10T00:00Z, so a
+ * new user's `bun start` places and fills an order within seconds, with margin for a slow warm-up.
+ */
+export const DEFAULT_START_INDEX = (9 * DAY_MS - 10 * MINUTE_MS) / MINUTE_MS;
 
 /** Where the replay starts: explicit time, else minutes into the data; never before a market's first full minute. */
 function resolveStart(options: SimulatorOptions, timelines: readonly MarketTimeline[]): number {

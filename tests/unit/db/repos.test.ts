@@ -135,3 +135,22 @@ describe("markets, trader state, config", () => {
     close();
   });
 });
+
+describe("intent keys", () => {
+  it("one order per decision, until an order that never reached the exchange releases it", async () => {
+    const { releaseIntentKey } = await import("../../../src/db/index.ts");
+    const { db, close } = freshDb();
+    const intent = { market: "KRW-BTC" as const, side: "ask" as const, type: "market" as const, volume: 1, priority: 0, reason: "stop", intentKey: "KRW-BTC:stop:1:0" };
+    expect(recordOrderIntent(db, { ...intent, clientOrderId: "a" }, 1)).not.toBeNull();
+    expect(recordOrderIntent(db, { ...intent, clientOrderId: "b" }, 2)).toBeNull();
+    // Refused by the exchange (no exchange id): the decision may be tried again.
+    releaseIntentKey(db, "a");
+    expect(findOrderByClientId(db, "a")?.intentKey).toMatch(/^KRW-BTC:stop:1:0~\d+$/);
+    expect(recordOrderIntent(db, { ...intent, clientOrderId: "c" }, 3)).not.toBeNull();
+    // An order the exchange has keeps its key.
+    markOrderAccepted(db, "c", "C0000000000000000009", 4);
+    releaseIntentKey(db, "c");
+    expect(findOrderByClientId(db, "c")?.intentKey).toBe("KRW-BTC:stop:1:0");
+    close();
+  });
+});
