@@ -2,7 +2,8 @@
  * The browser-side code of the report: reads the JSON block `#report-data` (shape `ChartData`)
  * and draws the charts with `window.LightweightCharts`. Plain ES2017 in a string, because it runs
  * in the page, not in Bun. Sets `document.body.dataset.charts = "ready"` when done, or "error"
- * (with the message in `#chart-error`) so that a failure is visible instead of a blank box.
+ * (with the message in `#chart-error`) so that a failure is visible instead of a blank box. The
+ * chart objects are left in `window.reportCharts` (equity first, then one per market).
  */
 
 /** Times are UTC epoch SECONDS (lightweight-charts' UTCTimestamp). */
@@ -27,14 +28,23 @@ export const CHART_SCRIPT = `
   var data = JSON.parse(document.getElementById("report-data").textContent);
   var krw = function (v) { return Math.round(v).toString().replace(/\\B(?=(\\d{3})+(?!\\d))/g, ","); };
   var krwFormat = { type: "custom", formatter: krw, minMove: 0.0001 };
+  var charts = [];
   function chart(el) {
-    return LC.createChart(el, {
+    var c = LC.createChart(el, {
       autoSize: true,
       layout: { background: { type: "solid", color: "#ffffff" }, textColor: "#334155", fontSize: 11 },
       grid: { vertLines: { color: "#f1f5f9" }, horzLines: { color: "#f1f5f9" } },
       rightPriceScale: { borderColor: "#cbd5e1" },
-      timeScale: { borderColor: "#cbd5e1", timeVisible: true, secondsVisible: false }
+      // The whole run stays in view: bars may be thinner than the default 0.5 px minimum (without
+      // that, fitContent cannot fit a few thousand points and the chart scrolls to the end), the
+      // range stays fitted when the page is resized, and scrolling stops at the first and last bar.
+      timeScale: {
+        borderColor: "#cbd5e1", timeVisible: true, secondsVisible: false,
+        minBarSpacing: 0.01, lockVisibleTimeRangeOnResize: true, fixLeftEdge: true, fixRightEdge: true
+      }
     });
+    charts.push(c);
+    return c;
   }
   function points(rows) { return rows.map(function (r) { return { time: r[0], value: r[1] }; }); }
   try {
@@ -73,6 +83,8 @@ export const CHART_SCRIPT = `
       }));
       c.timeScale().fitContent();
     });
+    // For a look from the console (and the browser test): every chart, equity first.
+    window.reportCharts = charts;
     document.body.dataset.charts = "ready";
   } catch (e) {
     document.body.dataset.charts = "error";

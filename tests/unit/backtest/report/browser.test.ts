@@ -74,6 +74,41 @@ describe.skipIf(!existsSync(CHROMIUM))("report in Chromium", () => {
     await page.close();
   });
 
+  // Three years of hourly candles: ~2,900 equity points and 3,000 bars, more than a chart of this
+  // width fits at lightweight-charts' default minimum bar spacing (0.5 px), where it used to
+  // scroll to the last two years.
+  it.each([800, 1280, 1920])("shows the whole run in every chart at %i px wide, also after a resize", async (width) => {
+    const path = join(ARTIFACTS, `backtest-report-${width}.html`);
+    await Bun.write(path, renderReport(await btcResult()));
+    const page = await browser.newPage({ viewport: { width, height: 900 } });
+    await page.goto(`file://${path}`);
+    await page.waitForSelector("body[data-charts=ready]", { timeout: 10_000 });
+    const ranges = () =>
+      page.evaluate(() => {
+        type Range = { from: number; to: number } | null;
+        const data = JSON.parse(document.getElementById("report-data")!.textContent!) as { equity: [number, number][]; markets: { bars: number[][] }[] };
+        const charts = (window as unknown as { reportCharts: { timeScale(): { getVisibleRange(): Range } }[] }).reportCharts;
+        const spans = [[data.equity[0]![0], data.equity.at(-1)![0]], ...data.markets.map((m) => [m.bars[0]![0], m.bars.at(-1)![0]])];
+        return charts.map((c, i) => ({ visible: c.timeScale().getVisibleRange(), first: spans[i]![0]!, last: spans[i]![1]! }));
+      });
+    const expectWhole = async () => {
+      // Let autoSize apply the container's size first.
+      await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+      const all = await ranges();
+      expect(all).toHaveLength(2);
+      for (const { visible, first, last } of all) {
+        expect(visible).not.toBeNull();
+        expect(visible!.from).toBeLessThanOrEqual(first);
+        expect(visible!.to).toBeGreaterThanOrEqual(last);
+      }
+    };
+    await expectWhole();
+    await page.setViewportSize({ width: Math.round(width * 0.7), height: 900 });
+    await expectWhole();
+    if (width === 1280) await page.locator("section").nth(1).screenshot({ path: join(ARTIFACTS, "backtest-report-equity.png") });
+    await page.close();
+  });
+
   it("shows a visible error instead of blank charts when drawing fails", async () => {
     const path = join(ARTIFACTS, "backtest-report-broken.html");
     await Bun.write(path, renderReport(await btcResult(), { chartLibrary: "window.LightweightCharts = {};" }));
