@@ -65,22 +65,30 @@ const CANDLE_CHUNK = 500;
 /**
  * Store closed candles (re-storing the same candle overwrites it with the exchange's values), in
  * one transaction of multi-row upserts: a row-at-a-time upsert is the slow part of a download.
+ * Up to one chunk (a trader's candle close: one row) is a single statement, atomic by itself, so
+ * it skips the transaction's BEGIN and COMMIT (or savepoint, inside a caller's transaction).
  */
 export function saveCandles(db: Db, market: Market, interval: Interval, rows: readonly Candle[]): void {
   if (rows.length === 0) return;
-  const excluded = (col: string) => sql.raw(`excluded.${col}`);
+  if (rows.length <= CANDLE_CHUNK) {
+    upsertCandles(db, market, interval, rows);
+    return;
+  }
   db.transaction((tx) => {
-    for (let i = 0; i < rows.length; i += CANDLE_CHUNK) {
-      const values = rows.slice(i, i + CANDLE_CHUNK).map((c) => ({ market, interval, ts: c.ts, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume }));
-      tx.insert(candles)
-        .values(values)
-        .onConflictDoUpdate({
-          target: [candles.market, candles.interval, candles.ts],
-          set: { open: excluded("open"), high: excluded("high"), low: excluded("low"), close: excluded("close"), volume: excluded("volume") },
-        })
-        .run();
-    }
+    for (let i = 0; i < rows.length; i += CANDLE_CHUNK) upsertCandles(tx, market, interval, rows.slice(i, i + CANDLE_CHUNK));
   });
+}
+
+/** One multi-row upsert statement. */
+function upsertCandles(db: Db, market: Market, interval: Interval, rows: readonly Candle[]): void {
+  const excluded = (col: string) => sql.raw(`excluded.${col}`);
+  db.insert(candles)
+    .values(rows.map((c) => ({ market, interval, ts: c.ts, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume })))
+    .onConflictDoUpdate({
+      target: [candles.market, candles.interval, candles.ts],
+      set: { open: excluded("open"), high: excluded("high"), low: excluded("low"), close: excluded("close"), volume: excluded("volume") },
+    })
+    .run();
 }
 
 /** Candles oldest first, optionally in [fromTs, toTs), at most `limit` of the most recent. */
