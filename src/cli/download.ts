@@ -31,8 +31,8 @@ const USAGE =
 const CLIENT_RETRY = { maxAttempts: 3, baseDelayMs: 250, maxDelayMs: 5_000 };
 const PAGE_RETRY = { maxRetries: 6, baseDelayMs: 1_000, maxDelayMs: 15_000 };
 
-async function main(): Promise<number> {
-  const { values } = parseCliArgs(process.argv.slice(2), {
+async function main(argv: readonly string[]): Promise<number> {
+  const { values } = parseCliArgs(argv, {
     market: { type: "string" },
     interval: { type: "string" },
     from: { type: "string" },

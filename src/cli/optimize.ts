@@ -11,11 +11,8 @@
  * warning on stdout; the progress line goes to stderr (TTY or --progress). The run is stored in
  * SQLite unless --no-store. Exit codes as `bun run backtest`: 0 done, 2 bad input, 1 other failures.
  */
-import { parseArgs } from "node:util";
-import { isMarket, type Market } from "../core/model.ts";
-import { STRATEGY_PRESET_NAMES } from "../core/strategy/index.ts";
-import { DATA_POLICIES, type DataPolicy } from "../backtest/data/index.ts";
-import { createProgressBar, dataSummaryLines, loadCandleFiles } from "../backtest/engine/index.ts";
+import { ParseError } from "../core/errors.ts";
+import { dataSummaryLines, loadCandleFiles } from "../backtest/engine/index.ts";
 import {
   OBJECTIVES,
   type Objective,
@@ -24,21 +21,15 @@ import {
   parseSearchSpace,
   runOptimization,
   SEARCH_METHODS,
-  type SearchMethod,
   WINDOW_MODES,
-  type WindowMode,
 } from "../backtest/optimize/index.ts";
 import { mulberry32 } from "../exchange/sim/prng.ts";
-import { type Io, positiveInt, readJsonFile, runCli, storeRun, UsageError } from "./backtest.ts";
+import { type CliIo, parseChoiceArg, parseCliArgs, parsePositiveIntArg, readJsonFile, runCli, UsageError } from "./args.ts";
+import { DATA_OPTIONS, dataFlags, storeRun } from "./backtest.ts";
+import { createProgressBar, type ProgressBar } from "./progress.ts";
 
 const USAGE =
   "usage: bun run optimize --data FILE [--data FILE ...] --space FILE [--market M] [--preset classic|default] [--search grid|random] [--samples N] [--seed S] [--folds K] [--window rolling|anchored] [--objective sharpe|sortino|calmar|totalReturn|cagr] [--workers N] [--top N] [--json OUT] [--policy report|fail|skip|forward-fill] [--progress] [--no-store]";
-
-function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
-  if (value === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`--${name} must be one of ${allowed.join(", ")}, got ${JSON.stringify(value)}`);
-  return value as T;
-}
 
 /** The result as JSON: every ranked candidate with its values, the best one's full parameters. */
 function resultDocument(result: OptimizationResult): Record<string, unknown> {
@@ -57,61 +48,42 @@ function resultDocument(result: OptimizationResult): Record<string, unknown> {
   };
 }
 
-export async function main(argv: readonly string[], io: Io): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      options: {
-        data: { type: "string", multiple: true },
-        space: { type: "string" },
-        market: { type: "string" },
-        preset: { type: "string" },
-        search: { type: "string" },
-        samples: { type: "string" },
-        seed: { type: "string" },
-        folds: { type: "string" },
-        window: { type: "string" },
-        objective: { type: "string" },
-        workers: { type: "string" },
-        top: { type: "string" },
-        json: { type: "string" },
-        policy: { type: "string" },
-        progress: { type: "boolean" },
-        "no-store": { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  const v = parsed.values;
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values: v } = parseCliArgs(argv, {
+    ...DATA_OPTIONS,
+    space: { type: "string" },
+    search: { type: "string" },
+    samples: { type: "string" },
+    seed: { type: "string" },
+    folds: { type: "string" },
+    window: { type: "string" },
+    objective: { type: "string" },
+    workers: { type: "string" },
+    top: { type: "string" },
+    json: { type: "string" },
+  });
   if (v.help) {
     io.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  if (v.data === undefined || v.data.length === 0) throw new UsageError("--data FILE is required");
+  const { files, market, preset, policy } = dataFlags(v);
   if (v.space === undefined) throw new UsageError("--space FILE is required (the parameters to vary; see docs/optimization.md)");
-  if (v.market !== undefined && !isMarket(v.market)) throw new UsageError(`--market must be a market code like KRW-BTC, got ${JSON.stringify(v.market)}`);
-  const preset = v.preset === undefined ? undefined : oneOf("preset", v.preset, STRATEGY_PRESET_NAMES, "default");
-  const policy = v.policy === undefined ? undefined : oneOf<DataPolicy>("policy", v.policy, DATA_POLICIES, "report");
-  const search = oneOf<SearchMethod>("search", v.search, SEARCH_METHODS, "grid");
-  const window = oneOf<WindowMode>("window", v.window, WINDOW_MODES, "rolling");
-  const objective = oneOf<Objective>("objective", v.objective, OBJECTIVES, "sharpe");
+  const search = parseChoiceArg("search", v.search, SEARCH_METHODS, "grid");
+  const window = parseChoiceArg("window", v.window, WINDOW_MODES, "rolling");
+  const objective = parseChoiceArg<Objective>("objective", v.objective, OBJECTIVES, "sharpe");
   if (search === "grid" && (v.samples ?? v.seed) !== undefined) throw new UsageError("--samples and --seed go with --search random");
-  const samples = positiveInt("samples", v.samples, 100);
-  const seed = positiveInt("seed", v.seed, 1);
-  const folds = positiveInt("folds", v.folds, 4);
-  const top = positiveInt("top", v.top, 10);
-  const workers = v.workers === "0" ? 0 : positiveInt("workers", v.workers, Math.max(1, navigator.hardwareConcurrency ?? 2));
+  const samples = parsePositiveIntArg("samples", v.samples, 100);
+  const seed = parsePositiveIntArg("seed", v.seed, 1);
+  const folds = parsePositiveIntArg("folds", v.folds, 4);
+  const top = parsePositiveIntArg("top", v.top, 10);
+  const workers = v.workers === "0" ? 0 : parsePositiveIntArg("workers", v.workers, Math.max(1, navigator.hardwareConcurrency ?? 2));
 
   const space = parseSearchSpace(readJsonFile(v.space), v.space);
-  const data = await loadCandleFiles(v.data, { market: v.market as Market | undefined, policy });
+  const data = await loadCandleFiles(files, { market, policy });
   for (const line of dataSummaryLines(data)) io.stderr.write(`data: ${line}\n`);
 
-  let bar: ReturnType<typeof createProgressBar> | undefined;
+  const showProgress = v.progress === true || io.stderr.isTTY === true;
+  let bar: ProgressBar | undefined;
   const result = await runOptimization({
     series: data.series,
     space,
@@ -124,9 +96,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     workers,
     presetOverride: preset,
     onProgress: (done, total) => {
-      bar ??= createProgressBar({ label: "optimize", total, sink: io.stderr, enabled: v.progress === true || io.stderr.isTTY === true, now: io.now, unit: "candidates/s" });
-      if (done >= total) bar.finish(done);
-      else bar.update(done);
+      if (!showProgress) return;
+      bar ??= createProgressBar({ label: "optimize", total, stream: io.stderr, now: io.now, rateUnit: "candidates/s" });
+      bar.update(done);
+      if (done >= total) bar.finish();
     },
   });
   if (v.json !== undefined) await Bun.write(v.json, JSON.stringify(resultDocument(result)));
@@ -151,4 +124,4 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   return 0;
 }
 
-if (import.meta.main) await runCli("optimize", USAGE, main);
+if (import.meta.main) await runCli("optimize", USAGE, main, { badInput: [ParseError] });

@@ -1,7 +1,9 @@
 /**
- * A small terminal progress bar with an ETA, for long CLI runs (download, backtest, optimize).
+ * The terminal progress bar of the long CLI runs (download, backtest, optimize), with an ETA and,
+ * when given a unit, the rate:
  *
- *   KRW-BTC 1h [#########...............]  38%  76/200  ETA 0:42  15,200 candles
+ *   KRW-BTC 1h  [#########...............]   38%  76/200  ETA 0:42  15,200 candles
+ *   backtest  [############............]   50%  262800/525600  2.5 M candles/s  ETA 0:00
  *
  * On a TTY the line is redrawn in place (`\r`, at most every `redrawMs`); elsewhere (a pipe, a
  * log file, CI) a plain line is written every `redrawMs` (default 5 s), so logs stay readable.
@@ -29,6 +31,8 @@ export interface ProgressBarOptions {
   readonly width?: number;
   /** Least time between two draws: default 100 ms on a TTY, 5,000 ms otherwise. */
   readonly redrawMs?: number;
+  /** Show the rate in this unit after the counts (`candles/s` shows `2.5 M candles/s`). */
+  readonly rateUnit?: string;
 }
 
 export interface ProgressBar {
@@ -49,6 +53,14 @@ export function formatEta(ms: number | undefined): string {
   return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
 }
 
+/** `2.5 M candles/s`, `120 k candles/s`, `3.1 /s`; `- unit` before any progress. */
+export function formatRate(perSecond: number, unit: string): string {
+  if (!Number.isFinite(perSecond) || perSecond <= 0) return `- ${unit}`;
+  if (perSecond >= 1e6) return `${(perSecond / 1e6).toFixed(1)} M ${unit}`;
+  if (perSecond >= 1e4) return `${(perSecond / 1e3).toFixed(0)} k ${unit}`;
+  return `${perSecond >= 10 ? perSecond.toFixed(0) : perSecond.toFixed(1)} ${unit}`;
+}
+
 /** Time left at the average pace so far; undefined before any progress. */
 export function estimateRemainingMs(done: number, total: number, elapsedMs: number): number | undefined {
   if (!(done > 0) || !(elapsedMs > 0)) return total > 0 && done >= total ? 0 : undefined;
@@ -64,6 +76,8 @@ export interface ProgressLine {
   readonly detail?: string;
   /** The run is over: show the time taken instead of an ETA. */
   readonly finished?: boolean;
+  /** Show the average rate in this unit (see `formatRate`). */
+  readonly rateUnit?: string;
 }
 
 /** One rendering of the bar (pure, for tests and custom writers). */
@@ -75,7 +89,8 @@ export function renderProgressLine(line: ProgressLine): string {
   const bar = `[${"#".repeat(filled)}${".".repeat(line.width - filled)}]`;
   const pct = `${Math.floor(fraction * 100)}%`.padStart(4);
   const time = line.finished ? `took ${formatEta(line.elapsedMs)}` : `ETA ${formatEta(estimateRemainingMs(done, total, line.elapsedMs))}`;
-  return [line.label, bar, pct, `${done}/${total}`, time, line.detail].filter((p) => p !== undefined && p !== "").join("  ");
+  const rate = line.rateUnit === undefined ? undefined : formatRate(line.elapsedMs > 0 ? (done * 1000) / line.elapsedMs : Number.NaN, line.rateUnit);
+  return [line.label, bar, pct, `${done}/${total}`, rate, time, line.detail].filter((p) => p !== undefined && p !== "").join("  ");
 }
 
 export function createProgressBar(options: ProgressBarOptions): ProgressBar {
@@ -92,7 +107,7 @@ export function createProgressBar(options: ProgressBarOptions): ProgressBar {
   let finished = false;
 
   const draw = (final: boolean) => {
-    const text = renderProgressLine({ label: options.label, done, total, elapsedMs: now() - startedAt, width, detail, finished: final });
+    const text = renderProgressLine({ label: options.label, done, total, elapsedMs: now() - startedAt, width, detail, finished: final, rateUnit: options.rateUnit });
     stream.write(tty ? `\r${text}\x1b[K${final ? "\n" : ""}` : `${text}\n`);
     lastDraw = now();
   };

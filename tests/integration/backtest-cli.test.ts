@@ -90,7 +90,9 @@ describe("bun run backtest", () => {
     const quiet = await cli("backtest", ["--data", BTC, "--preset", "classic", "--no-store"]);
     expect(quiet.stderr).not.toContain("\r");
     const loud = await cli("backtest", ["--data", BTC, "--preset", "classic", "--no-store", "--progress"]);
-    expect(loud.stderr).toMatch(/\rbacktest \[#+\] 100%  26261\/26261/);
+    // Not a terminal: whole lines, no carriage returns; the last one with the rate and the time taken.
+    expect(loud.stderr).not.toContain("\r");
+    expect(loud.stderr).toMatch(/^backtest {2}\[#{24}\] {2}100% {2}26261\/26261 {2}[\d.]+ [Mk]? ?candles\/s {2}took \d+:\d\d$/m);
   });
 
   it("exits 2 with a clear message for a missing file, bad parameters, an unknown preset or flag", async () => {

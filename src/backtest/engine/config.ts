@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ParseError } from "../../core/errors.ts";
+import { mergeSection } from "../../core/merge.ts";
 import { DEFAULT_FEE_RATE, DEFAULT_MIN_TOTAL_KRW, type Market, type MarketRules } from "../../core/model.ts";
 import { resolveRiskParams, type RiskParams } from "../../core/risk/index.ts";
 import { type EmaCrossParams, resolveStrategyParams, STRATEGY_PRESET_NAMES, type StrategyPresetName } from "../../core/strategy/index.ts";
@@ -82,17 +83,6 @@ export const paramsFileSchema = z
   .strict();
 
 export type ParamsFile = z.input<typeof paramsFileSchema>;
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** `over` on top of `base`: objects merge key by key; arrays and scalars replace. */
-export function mergeSection(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = isPlainObject(v) && isPlainObject(out[k]) ? mergeSection(out[k], v) : v;
-  return out;
-}
 
 /** One line per problem, `section.field: message`, for a ParseError the CLI prints as is. */
 function issueLines(error: z.ZodError, prefix: string): string[] {

@@ -8,7 +8,6 @@ export {
   engineSettingsSchema,
   FILL_PRECISIONS,
   type FillPrecision,
-  mergeSection,
   type ParamsFile,
   paramsFileSchema,
   resolveBacktestConfig,
@@ -19,5 +18,4 @@ export { type EndReason, resultExitReason } from "./reasons.ts";
 export { backtestJson, type BacktestJson, buildResult, equityPoints, type ResultInput, runEquity } from "./result.ts";
 export type { EngineDecision, EngineInput, EngineRun } from "./types.ts";
 export { dataSummaryLines, type LoadedData, type LoadOptions, loadCandleFiles } from "./load.ts";
-export { createProgressBar, etaText, type ProgressBar, type ProgressOptions, type ProgressSink, progressLine } from "./progress.ts";
 export { exitReasonCounts, summaryLines } from "./summary.ts";

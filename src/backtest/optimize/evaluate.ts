@@ -1,4 +1,4 @@
-import { computeMetrics } from "../../core/stats/index.ts";
+import { type BacktestMetrics, computeMetrics } from "../../core/stats/index.ts";
 import { warmupCandles } from "../../core/strategy/index.ts";
 import type { CandleSeries } from "../data/index.ts";
 import { type BacktestConfig, runBacktest, runEquity } from "../engine/index.ts";
@@ -10,17 +10,7 @@ import { type Fold, type TimeWindow, windowSeries } from "./folds.ts";
  */
 
 /** The metrics an optimisation ranks and shows, per window (null: undefined for that window). */
-export interface WindowScore {
-  readonly trades: number;
-  readonly totalReturn: number;
-  readonly cagr: number | null;
-  readonly maxDrawdown: number;
-  readonly sharpe: number | null;
-  readonly sortino: number | null;
-  readonly calmar: number | null;
-  readonly winRate: number | null;
-  readonly profitFactor: number | null;
-}
+export type WindowScore = Pick<BacktestMetrics, "trades" | "totalReturn" | "cagr" | "maxDrawdown" | "sharpe" | "sortino" | "calmar" | "winRate" | "profitFactor">;
 
 /** Objectives a ranking can use: each is 0 for a window without trades (a flat curve), so a missing value counts as 0. */
 export const OBJECTIVES = ["sharpe", "sortino", "calmar", "totalReturn", "cagr"] as const;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isPlainObject, mergeSection } from "../merge.ts";
 
 /**
  * Risk and sizing parameters. Schema defaults are the production defaults (also spelled out in
@@ -99,16 +100,6 @@ export const RISK_PRESETS = {
 const RISK_PRESET_NAMES = ["default", "classic"] as const;
 const riskPresetSelector = z.object({ preset: z.enum(RISK_PRESET_NAMES, { error: `one of ${RISK_PRESET_NAMES.join(", ")}` }).default("default") }).loose();
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = isPlainObject(v) && isPlainObject(out[k]) ? merge(out[k], v) : v;
-  return out;
-}
-
 /**
  * Risk parameters from a config section: `{ preset?: "default" | "classic", ...overrides }` (`{}` =
  * defaults); the preset is the base and other keys override it. Throws a `ZodError` naming the bad field.
@@ -117,5 +108,5 @@ export function resolveRiskParams(input: unknown = {}): RiskParams {
   if (!isPlainObject(input)) return riskParamsSchema.parse(input);
   const { preset } = riskPresetSelector.parse(input);
   const { preset: _preset, ...overrides } = input;
-  return riskParamsSchema.parse(merge(RISK_PRESETS[preset] as unknown as Record<string, unknown>, overrides));
+  return riskParamsSchema.parse(mergeSection(RISK_PRESETS[preset] as unknown as Record<string, unknown>, overrides));
 }

@@ -1,7 +1,11 @@
-/** The shared CLI helpers the downloader uses: the progress bar and argument parsing. */
+/** The shared CLI helpers (download, backtest, optimize): the progress bar and argument parsing. */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseIntervalArg, parseMarketArg, parseTimeArg, parseCliArgs, required, UsageError } from "../../../../src/cli/args.ts";
-import { createProgressBar, estimateRemainingMs, formatEta, renderProgressLine } from "../../../../src/cli/progress.ts";
+import { ParseError } from "../../../../src/core/errors.ts";
+import { parseChoiceArg, parseIntervalArg, parseMarketArg, parsePositiveIntArg, parseTimeArg, parseCliArgs, readJsonFile, required, UsageError } from "../../../../src/cli/args.ts";
+import { createProgressBar, estimateRemainingMs, formatEta, formatRate, renderProgressLine } from "../../../../src/cli/progress.ts";
 
 function capture(isTTY: boolean) {
   const chunks: string[] = [];
@@ -24,6 +28,18 @@ describe("progress bar", () => {
     );
     expect(renderProgressLine({ done: 3, total: 3, elapsedMs: 65_000, width: 4, finished: true })).toBe("[####]  100%  3/3  took 1:05");
     expect(renderProgressLine({ done: 0, total: 0, elapsedMs: 0, width: 4, finished: true })).toBe("[####]  100%  0/0  took 0:00");
+  });
+
+  it("shows the average rate when given a unit", () => {
+    expect(renderProgressLine({ label: "backtest", done: 250_000, total: 500_000, elapsedMs: 100, width: 10, rateUnit: "candles/s" })).toBe(
+      "backtest  [#####.....]   50%  250000/500000  2.5 M candles/s  ETA 0:00",
+    );
+    expect(renderProgressLine({ label: "optimize", done: 3, total: 12, elapsedMs: 6_000, width: 4, rateUnit: "candidates/s" })).toBe(
+      "optimize  [#...]   25%  3/12  0.5 candidates/s  ETA 0:18",
+    );
+    expect(formatRate(120_000, "candles/s")).toBe("120 k candles/s");
+    expect(formatRate(42, "/s")).toBe("42 /s");
+    expect(formatRate(0, "candles/s")).toBe("- candles/s");
   });
 
   it("redraws in place on a terminal, throttled, and ends the line on finish", () => {
@@ -60,6 +76,26 @@ describe("progress bar", () => {
 });
 
 describe("argument parsing", () => {
+  it("reads positive integers and choices, naming the flag when refusing one", () => {
+    expect(parsePositiveIntArg("seed", undefined, 7)).toBe(7);
+    expect(parsePositiveIntArg("seed", " 12 ", 7)).toBe(12);
+    for (const bad of ["0", "-1", "1.5", "x", "99999999999999999999"]) expect(() => parsePositiveIntArg("seed", bad, 1)).toThrow(/--seed must be a positive integer/);
+    expect(parseChoiceArg("search", undefined, ["grid", "random"] as const, "grid")).toBe("grid");
+    expect(parseChoiceArg("search", undefined, ["grid", "random"] as const)).toBeUndefined();
+    expect(parseChoiceArg("search", "random", ["grid", "random"] as const)).toBe("random");
+    expect(() => parseChoiceArg("search", "best", ["grid", "random"] as const)).toThrow('--search must be one of grid, random, got "best"');
+  });
+
+  it("reads JSON files, answering a missing or broken one with a ParseError naming it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "args-"));
+    await Bun.write(`${dir}/ok.json`, '{"a":[1]}');
+    await Bun.write(`${dir}/bad.json`, "{ nope");
+    expect(readJsonFile(`${dir}/ok.json`)).toEqual({ a: [1] });
+    expect(() => readJsonFile(`${dir}/bad.json`)).toThrow(ParseError);
+    expect(() => readJsonFile(`${dir}/bad.json`)).toThrow(/bad\.json: not valid JSON/);
+    expect(() => readJsonFile(`${dir}/none.json`)).toThrow(/none\.json: cannot read: no such file/);
+  });
+
   it("reads dates as UTC, zoned date-times with their zone, and epoch ms", () => {
     expect(parseTimeArg("from", "2024-01-01")).toBe(Date.UTC(2024, 0, 1));
     expect(parseTimeArg("from", "2024-01-01T09:30")).toBe(Date.UTC(2024, 0, 1, 9, 30));

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { ParseError } from "../../../../src/core/errors.ts";
 import { RISK_PRESETS } from "../../../../src/core/risk/index.ts";
 import { STRATEGY_PRESETS } from "../../../../src/core/strategy/index.ts";
-import { createProgressBar, ENGINE_PRESETS, etaText, progressLine, resolveBacktestConfig, resultExitReason } from "../../../../src/backtest/engine/index.ts";
+import { ENGINE_PRESETS, resolveBacktestConfig, resultExitReason } from "../../../../src/backtest/engine/index.ts";
 
 const ROOT = join(import.meta.dirname, "../../../..");
 
@@ -84,35 +84,5 @@ describe("exit reasons in results", () => {
       "take_profit_2",
       "end",
     ]);
-  });
-});
-
-describe("progress line", () => {
-  it("shows the bar, percentage, counts, rate and ETA", () => {
-    expect(progressLine("backtest", 250_000, 500_000, 100, "candles/s", 10)).toBe("backtest [#####.....]  50%  250000/500000  2.5 M candles/s  ETA 0s");
-    expect(progressLine("optimize", 3, 12, 6_000, "/s", 4)).toBe("optimize [#...]  25%  3/12  0.5 /s  ETA 18s");
-    expect(etaText(75)).toBe("1m15s");
-    expect(etaText(3_700)).toBe("1h01m");
-    expect(etaText(Number.NaN)).toBe("-");
-  });
-
-  it("draws nothing when disabled, and at most once per interval when enabled", () => {
-    let t = 0;
-    const written: string[] = [];
-    const sink = { write: (s: string) => written.push(s) };
-    const off = createProgressBar({ label: "x", total: 10, sink, enabled: false, now: () => t });
-    off.update(5);
-    off.finish();
-    expect(written).toEqual([]);
-    const on = createProgressBar({ label: "x", total: 10, sink, enabled: true, now: () => t, intervalMs: 100 });
-    on.update(1);
-    t = 50;
-    on.update(2);
-    t = 150;
-    on.update(3);
-    on.finish(10);
-    expect(written.filter((w) => w.startsWith("\r"))).toHaveLength(3);
-    expect(written.at(-1)).toBe("\n");
-    expect(written[0]).toMatch(/^\rx \[/);
   });
 });
