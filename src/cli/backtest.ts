@@ -1,19 +1,22 @@
 /**
  * `bun run backtest`: run the live strategy and risk code over candle files (docs/backtesting.md).
  *
- *   bun run backtest --data FILE [--data FILE ...] [--market M] [--preset classic|default]
- *                    [--params FILE] [--json OUT] [--report OUT.html] [--policy report|fail|skip|forward-fill]
+ *   bun run backtest --data FILE [--data FILE ...] [--market M] [--from TIME] [--to TIME]
+ *                    [--preset classic|default] [--params FILE] [--json OUT] [--report OUT.html]
+ *                    [--policy report|fail|skip|forward-fill]
  *                    [--compare PRESET|FILE [--bootstrap N] [--block N] [--seed S]]
  *                    [--progress] [--no-store]
  *
- * Prints a summary table on stdout; data findings and the progress line go to stderr (the progress
- * line only on a TTY or with --progress). The run is stored in SQLite (`DATABASE_PATH`, default
+ * `--from` / `--to` trade only the candles in [from, to) (dates or date-times, UTC unless zoned,
+ * or epoch ms), the strategy warmed up on the candles before `from`. Prints a summary table on
+ * stdout; data findings and the progress line go to stderr (the progress line only on a TTY or
+ * with --progress). The run is stored in SQLite (`DATABASE_PATH`, default
  * data/bot.db) unless --no-store. Exit codes: 0 done, 2 bad input (flags, files, parameters), 1
  * anything else (the message says what).
  */
 import { ParseError } from "../core/errors.ts";
 import type { Market } from "../core/model.ts";
-import { DATA_POLICIES, type DataPolicy } from "../backtest/data/index.ts";
+import { DATA_POLICIES, type DataPolicy, isoTs, lowerBound } from "../backtest/data/index.ts";
 import {
   type BacktestConfig,
   backtestJson,
@@ -23,14 +26,23 @@ import {
   loadCandleFiles,
   resolveBacktestConfig,
   runBacktest,
+  selectWindow,
   summaryLines,
+  windowWarmup,
 } from "../backtest/engine/index.ts";
 import { STRATEGY_PRESET_NAMES, type StrategyPresetName } from "../core/strategy/index.ts";
-import { type CliIo, parseChoiceArg, parseCliArgs, parseMarketArg, parsePositiveIntArg, readJsonFile, runCli, UsageError } from "./args.ts";
+import { type CliIo, parseChoiceArg, parseCliArgs, parseMarketArg, parsePositiveIntArg, parseTimeArg, readJsonFile, runCli, UsageError } from "./args.ts";
 import { createProgressBar } from "./progress.ts";
 
 const USAGE =
-  "usage: bun run backtest --data FILE [--data FILE ...] [--market M] [--preset classic|default] [--params FILE] [--json OUT] [--report OUT.html] [--policy report|fail|skip|forward-fill] [--compare PRESET|FILE [--bootstrap N] [--block N] [--seed S]] [--progress] [--no-store]";
+  "usage: bun run backtest --data FILE [--data FILE ...] [--market M] [--from TIME] [--to TIME] [--preset classic|default] [--params FILE] [--json OUT] [--report OUT.html] [--policy report|fail|skip|forward-fill] [--compare PRESET|FILE [--bootstrap N] [--block N] [--seed S]] [--progress] [--no-store]";
+
+/** The stderr line describing a `--from`/`--to` window. */
+function windowLine(from: number | undefined, to: number | undefined, data: LoadedData, startTs: number | undefined): string {
+  const warm = startTs === undefined ? 0 : data.series.reduce((n, s) => n + lowerBound(s.ts, startTs), 0);
+  const span = `${from === undefined ? "the first candle" : isoTs(from)} to ${to === undefined ? "the last candle" : `${isoTs(to)} (exclusive)`}`;
+  return `window ${span}${warm > 0 ? `, after ${warm} warm-up candle${warm === 1 ? "" : "s"}` : ""}; data ${data.fingerprint}`;
+}
 
 /** `--compare` names a preset or a params file. */
 function compareConfig(spec: string): { label: string; config: BacktestConfig } {
@@ -81,22 +93,30 @@ function parseFlags(argv: readonly string[]) {
     bootstrap: { type: "string" },
     block: { type: "string" },
     seed: { type: "string" },
+    from: { type: "string" },
+    to: { type: "string" },
   });
   if (values.help) return "help" as const;
+  const from = values.from === undefined ? undefined : parseTimeArg("from", values.from);
+  const to = values.to === undefined ? undefined : parseTimeArg("to", values.to);
+  if (from !== undefined && to !== undefined && to <= from) throw new UsageError(`--to (${values.to}) must be later than --from (${values.from})`);
   if (values.compare === undefined && (values.bootstrap ?? values.block ?? values.seed) !== undefined) throw new UsageError("--bootstrap, --block and --seed go with --compare");
   if (values.compare !== undefined && values.report !== undefined) throw new UsageError("--report makes one run's report; leave it out with --compare");
-  return { ...values, ...dataFlags(values), progress: values.progress ?? false, store: !(values["no-store"] ?? false) };
+  return { ...values, ...dataFlags(values), from, to, progress: values.progress ?? false, store: !(values["no-store"] ?? false) };
 }
 
 /** Store a finished run in `DATABASE_PATH` (default data/bot.db); returns its id. */
-export async function storeRun(io: CliIo, record: { kind: "backtest" | "optimize" | "compare"; data: LoadedData; params: unknown; metrics: unknown; reportPath?: string }): Promise<number> {
+export async function storeRun(
+  io: CliIo,
+  record: { kind: "backtest" | "optimize" | "compare"; data: LoadedData; startTs?: number; params: unknown; metrics: unknown; reportPath?: string },
+): Promise<number> {
   // Loaded here, after the run: the database layer is not needed before.
   const { openDb } = await import("../db/index.ts");
   const { storeRun: store } = await import("../backtest/engine/store.ts");
   const db = openDb({ path: io.env.DATABASE_PATH ?? "data/bot.db" });
   try {
-    const { kind, data, params, metrics, reportPath } = record;
-    return store(db.db, { kind, series: data.series, dataFingerprint: data.fingerprint, params, metrics, reportPath }, io.now());
+    const { kind, data, startTs, params, metrics, reportPath } = record;
+    return store(db.db, { kind, series: data.series, startTs, dataFingerprint: data.fingerprint, params, metrics, reportPath }, io.now());
   } finally {
     db.close();
   }
@@ -110,8 +130,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
   const config = resolveBacktestConfig(flags.params === undefined ? {} : readJsonFile(flags.params), flags.preset, flags.params ?? "params");
   const other = flags.compare === undefined ? undefined : compareConfig(flags.compare);
-  const data = await loadCandleFiles(flags.files, { market: flags.market, policy: flags.policy });
-  for (const line of dataSummaryLines(data)) io.stderr.write(`data: ${line}\n`);
+  const loaded = await loadCandleFiles(flags.files, { market: flags.market, policy: flags.policy });
+  for (const line of dataSummaryLines(loaded)) io.stderr.write(`data: ${line}\n`);
+  const warmup = Math.max(windowWarmup(config), other === undefined ? 0 : windowWarmup(other.config));
+  const { data, startTs, tradedCandles } = selectWindow(loaded, { fromTs: flags.from, toTs: flags.to }, warmup);
+  if (startTs !== undefined || flags.to !== undefined) io.stderr.write(`data: ${windowLine(flags.from, flags.to, data, startTs)}\n`);
 
   if (other !== undefined) {
     // Loaded only here: a plain backtest does not pay for them at start-up.
@@ -124,6 +147,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       a: { label: labelA, config },
       b: other,
       dataFingerprint: data.fingerprint,
+      startTs,
       bootstrap: {
         resamples: parsePositiveIntArg("bootstrap", flags.bootstrap, 2_000),
         blockLength: flags.block === undefined ? undefined : parsePositiveIntArg("block", flags.block, 1),
@@ -139,6 +163,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       const id = await storeRun(io, {
         kind: "compare",
         data,
+        startTs,
         params: { a: { label: comparison.labelA, ...comparison.a.params }, b: { label: comparison.labelB, ...comparison.b.params }, bootstrap: { seed, resamples: comparison.difference.resamples, blockLength: comparison.difference.blockLength } },
         metrics: { a: comparison.a.metrics, b: comparison.b.metrics, difference: comparison.difference },
       });
@@ -147,11 +172,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return 0;
   }
 
-  const total = data.series.reduce((n, s) => n + s.length, 0);
-  const bar = flags.progress || io.stderr.isTTY === true ? createProgressBar({ label: "backtest", total, stream: io.stderr, now: io.now, rateUnit: "candles/s" }) : undefined;
-  const run = runBacktest(data.series, config, { onProgress: bar === undefined ? undefined : (done) => bar.update(done) });
+  const bar = flags.progress || io.stderr.isTTY === true ? createProgressBar({ label: "backtest", total: tradedCandles, stream: io.stderr, now: io.now, rateUnit: "candles/s" }) : undefined;
+  const run = runBacktest(data.series, config, { startTs, onProgress: bar === undefined ? undefined : (done) => bar.update(done) });
   bar?.finish();
-  const result = buildResult({ run, config, series: data.series, dataFingerprint: data.fingerprint, benchmarkCurve: flags.report !== undefined });
+  const result = buildResult({ run, config, series: data.series, dataFingerprint: data.fingerprint, startTs, benchmarkCurve: flags.report !== undefined });
   if (flags.json !== undefined) await Bun.write(flags.json, backtestJson(result));
   if (flags.report !== undefined) {
     const { renderReport } = await import("../backtest/report/index.ts");
@@ -159,7 +183,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
   io.stdout.write(`${summaryLines(result, run).join("\n")}\n`);
   if (flags.store) {
-    const id = await storeRun(io, { kind: "backtest", data, params: result.params, metrics: result.metrics, reportPath: flags.report });
+    const id = await storeRun(io, { kind: "backtest", data, startTs, params: result.params, metrics: result.metrics, reportPath: flags.report });
     io.stdout.write(`  ${"stored".padEnd(18)}run #${id} in ${io.env.DATABASE_PATH ?? "data/bot.db"}\n`);
   }
   return 0;

@@ -86,6 +86,31 @@ describe("bun run backtest", () => {
     expect(readFileSync(b, "utf8")).toBe(readFileSync(a, "utf8"));
   });
 
+  it("trades only [--from, --to), warmed up on the candles before, and stores that span", async () => {
+    const json = join(dir, "window.json");
+    const r = await cli("backtest", ["--data", BTC, "--preset", "classic", "--from", "2024-01-01", "--to", "2024-07-01T09:00+09:00", "--json", json]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/data: window 2024-01-01T00:00:00Z to 2024-07-01T00:00:00Z \(exclusive\), after 305 warm-up candles; data sha256:[0-9a-f]{64}/);
+    expect(r.stdout).toMatch(/Backtest classic on KRW-BTC \(1h, 4,362 candles, 2024-01-01 00:00 to 2024-06-30 23:00 UTC\)/);
+    const doc = JSON.parse(readFileSync(json, "utf8"));
+    expect(doc.equity[0]).toEqual([Date.UTC(2024, 0, 1), 10_000_000]);
+    expect(doc.equity.at(-1)[0]).toBe(Date.UTC(2024, 5, 30, 23));
+    for (const t of doc.trades) expect(t.entryTs).toBeGreaterThanOrEqual(Date.UTC(2024, 0, 1));
+    const db = openDb({ path: dbPath });
+    try {
+      const id = Number(/run #(\d+)/.exec(r.stdout)![1]);
+      expect(getBacktestRun(db.db, id)).toMatchObject({ fromTs: Date.UTC(2024, 0, 1), toTs: Date.UTC(2024, 5, 30, 23) });
+    } finally {
+      db.close();
+    }
+    const empty = await cli("backtest", ["--data", BTC, "--from", "2030-01-01", "--no-store"]);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/no KRW-BTC candle from 2030-01-01T00:00:00Z to the end \(the file has 2022-01-01T00:00:00Z to 2024-12-31T23:00:00Z\)/);
+    const reversed = await cli("backtest", ["--data", BTC, "--from", "2024-02-01", "--to", "2024-01-01", "--no-store"]);
+    expect(reversed.code).toBe(2);
+    expect(reversed.stderr).toMatch(/--to \(2024-01-01\) must be later than --from \(2024-02-01\)/);
+  });
+
   it("draws the progress line only when asked (stderr is not a TTY here)", async () => {
     const quiet = await cli("backtest", ["--data", BTC, "--preset", "classic", "--no-store"]);
     expect(quiet.stderr).not.toContain("\r");

@@ -18,6 +18,8 @@ export interface ComparisonInput {
   readonly b: ComparisonSide;
   readonly dataFingerprint: string;
   readonly bootstrap: BootstrapOptions;
+  /** Candles before this only warm both strategies up (the engine's `startTs`). */
+  readonly startTs?: number;
 }
 
 export interface Comparison {
@@ -38,8 +40,9 @@ export function compareBacktests(input: ComparisonInput): Comparison {
   if (a.config.engine.initialCapital !== b.config.engine.initialCapital) {
     throw new RangeError(`A starts with ${a.config.engine.initialCapital} KRW and B with ${b.config.engine.initialCapital} KRW: compare runs with the same capital`);
   }
-  const resultA = buildResult({ run: runBacktest(series, a.config), config: a.config, series, dataFingerprint: input.dataFingerprint, strategyName: a.label });
-  const resultB = buildResult({ run: runBacktest(series, b.config), config: b.config, series, dataFingerprint: input.dataFingerprint, strategyName: b.label });
+  const { startTs, dataFingerprint } = input;
+  const resultA = buildResult({ run: runBacktest(series, a.config, { startTs }), config: a.config, series, dataFingerprint, startTs, strategyName: a.label });
+  const resultB = buildResult({ run: runBacktest(series, b.config, { startTs }), config: b.config, series, dataFingerprint, startTs, strategyName: b.label });
   const difference = bootstrapReturnDifference(resultA.equity.value, resultB.equity.value, a.config.engine.initialCapital, input.bootstrap);
   return { labelA: a.label, labelB: b.label, a: resultA, b: resultB, difference };
 }

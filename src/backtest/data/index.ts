@@ -18,3 +18,4 @@ export {
   type CandleSeries,
 } from "./series.ts";
 export { DEFAULT_OUTLIER_K, findGaps, findOutliers, findRowDefects, gridPhase, type RowDefects } from "./validate.ts";
+export { lowerBound, type TimeWindow, windowSeries } from "./window.ts";

@@ -13,7 +13,8 @@ import {
   type CandleColumns,
   type RowDefect,
 } from "../data/index.ts";
-import { type CandleStore, lowerBound } from "./store.ts";
+import { lowerBound } from "../data/index.ts";
+import type { CandleStore } from "./store.ts";
 
 /** Row defects that make a file unsafe to continue: its order or its rows cannot be trusted. */
 const BLOCKING_DEFECTS: ReadonlySet<string> = new Set<RowDefect>(["invalid-field", "duplicate", "out-of-order"]);

@@ -12,5 +12,5 @@ export { firstTradingDayAfter, type CandlePageFetcher } from "./history.ts";
 export { candleEnd, firstOpenAtOrAfter, isMinuteInterval, periodStart } from "./periods.ts";
 export { CANDLES_PER_REQUEST, planSegments, requestSpanMs, windowsIn, type Segment, type SegmentKind } from "./plan.ts";
 export { sqliteCandleStore, type SqliteCandleStoreOptions } from "./sqlite-store.ts";
-export { lowerBound, type CandleStore } from "./store.ts";
+export type { CandleStore } from "./store.ts";
 export { formatDownloadSummary, formatElapsed } from "./summary.ts";

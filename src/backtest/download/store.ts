@@ -19,14 +19,3 @@ export interface CandleStore {
   flush(): void | Promise<void>;
 }
 
-/** Binary search: index of the first value >= `t` in an ascending array. */
-export function lowerBound(values: ArrayLike<number>, t: number, from = 0, to = values.length): number {
-  let lo = from;
-  let hi = to;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (values[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}

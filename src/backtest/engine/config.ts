@@ -3,7 +3,7 @@ import { ParseError } from "../../core/errors.ts";
 import { mergeSection } from "../../core/merge.ts";
 import { DEFAULT_FEE_RATE, DEFAULT_MIN_TOTAL_KRW, type Market, type MarketRules } from "../../core/model.ts";
 import { resolveRiskParams, type RiskParams } from "../../core/risk/index.ts";
-import { type EmaCrossParams, resolveStrategyParams, STRATEGY_PRESET_NAMES, type StrategyPresetName } from "../../core/strategy/index.ts";
+import { type EmaCrossParams, resolveStrategyParams, STRATEGY_PRESET_NAMES, type StrategyPresetName, warmupCandles } from "../../core/strategy/index.ts";
 
 /**
  * What a backtest runs with: the strategy's and the risk layer's parameters (the same schemas the
@@ -129,6 +129,15 @@ export function resolveBacktestConfig(input: unknown = {}, presetOverride?: stri
     throw new ParseError(`invalid parameters:\n  ${problems.join("\n  ")}`, source);
   }
   return { preset, strategy, risk, engine: engine.data };
+}
+
+/**
+ * Candles of warm-up before a time window (an optimizer fold, `--from`): enough for the slowest
+ * indicator to forget its seed (an EMA(60)'s seed weighs (59/61)^300 ~ 5e-5 after 300 candles), at
+ * least 5x the strategy's own warm-up.
+ */
+export function windowWarmup(config: Pick<BacktestConfig, "strategy">): number {
+  return Math.max(300, 5 * warmupCandles(config.strategy));
 }
 
 /** The trading rules of a simulated market: the settings' fee on both sides, its minimum, always active. */

@@ -12,10 +12,11 @@ export {
   paramsFileSchema,
   resolveBacktestConfig,
   simulatedRules,
+  windowWarmup,
 } from "./config.ts";
 export { runEngine } from "./engine.ts";
 export { type EndReason, resultExitReason } from "./reasons.ts";
 export { backtestJson, type BacktestJson, buildResult, equityPoints, type ResultInput, runEquity } from "./result.ts";
 export type { EngineDecision, EngineInput, EngineRun } from "./types.ts";
-export { dataSummaryLines, type LoadedData, type LoadOptions, loadCandleFiles } from "./load.ts";
+export { dataSummaryLines, type LoadedData, type LoadOptions, loadCandleFiles, selectWindow, type WindowedData } from "./load.ts";
 export { exitReasonCounts, summaryLines } from "./summary.ts";

@@ -1,6 +1,17 @@
 import { ParseError } from "../../core/errors.ts";
 import type { Market } from "../../core/model.ts";
-import { type CandleCsvImport, type CandleSeries, candleFingerprint, type DataIssueKind, type DataPolicy, isoTs, readCandleCsvFile } from "../data/index.ts";
+import {
+  type CandleCsvImport,
+  type CandleSeries,
+  candleFingerprint,
+  type DataIssueKind,
+  type DataPolicy,
+  isoTs,
+  lowerBound,
+  readCandleCsvFile,
+  type TimeWindow,
+  windowSeries,
+} from "../data/index.ts";
 
 /** Candle files read for a run, with what validation found and the data's fingerprint. */
 export interface LoadedData {
@@ -77,4 +88,41 @@ export function dataSummaryLines(data: LoadedData): string[] {
     const notes = [...findings, ...extra];
     return `${path}: ${s.market} ${s.interval}, ${s.length} candles, ${isoTs(s.ts[0]!)} to ${isoTs(s.ts[s.length - 1]!)}${notes.length > 0 ? `; ${notes.join(", ")}` : ""}`;
   });
+}
+
+/** The candles a run over a time window uses (`selectWindow`). */
+export interface WindowedData {
+  /** The data cut to the window and its warm-up; `fingerprint` is of exactly these candles. */
+  readonly data: LoadedData;
+  /** Where trading starts (the engine's `startTs`): the window's start, undefined without one. */
+  readonly startTs: number | undefined;
+  /** Candles from `startTs` on, all markets together (what the engine trades). */
+  readonly tradedCandles: number;
+}
+
+/**
+ * Cut loaded data to `[fromTs, toTs)` (either side may be open): each market keeps its candles in
+ * the window plus up to `warmup` candles before it, which only warm the strategy up (the engine
+ * gets `startTs = fromTs`), so trading can start at the first candle of the window with its
+ * indicators ready, and the result does not depend on how much history the file has before it.
+ * A market with no candle in the window is an error naming its file.
+ */
+export function selectWindow(data: LoadedData, window: Partial<TimeWindow>, warmup: number): WindowedData {
+  const fromTs = window.fromTs ?? Number.NEGATIVE_INFINITY;
+  const toTs = window.toTs ?? Number.POSITIVE_INFINITY;
+  const count = (series: readonly CandleSeries[]) => series.reduce((n, s) => n + s.length - lowerBound(s.ts, fromTs), 0);
+  if (window.fromTs === undefined && window.toTs === undefined) return { data, startTs: undefined, tradedCandles: count(data.series) };
+  const series = windowSeries(data.series, { fromTs, toTs }, warmup);
+  for (const f of data.files) {
+    const s = f.imported.series;
+    if (series.some((w) => w.market === s.market)) continue;
+    const from = window.fromTs === undefined ? "the start" : isoTs(window.fromTs);
+    const to = window.toTs === undefined ? "the end" : isoTs(window.toTs);
+    throw new ParseError(`no ${s.market} candle from ${from} to ${to} (the file has ${isoTs(s.ts[0]!)} to ${isoTs(s.ts[s.length - 1]!)})`, f.path);
+  }
+  return {
+    data: { series, files: data.files, fingerprint: candleFingerprint(series) },
+    startTs: window.fromTs,
+    tradedCandles: count(series),
+  };
 }

@@ -7,6 +7,8 @@ export interface StoredRun {
   readonly kind: "backtest" | "optimize" | "compare";
   /** The candles it ran on: markets, interval and time span are taken from them. */
   readonly series: readonly CandleSeries[];
+  /** Where trading started when the series begin with warm-up candles (`--from`): the span starts here. */
+  readonly startTs?: number;
   readonly dataFingerprint: string;
   /** Parameters as used (JSON). */
   readonly params: unknown;
@@ -27,7 +29,7 @@ export function storeRun(db: Db, run: StoredRun, now: number): number {
       kind: run.kind,
       markets: series.map((s) => s.market),
       interval: series[0]?.interval,
-      fromTs: series.length > 0 ? Math.min(...series.map((s) => s.ts[0]!)) : undefined,
+      fromTs: series.length > 0 ? Math.max(run.startTs ?? Number.NEGATIVE_INFINITY, Math.min(...series.map((s) => s.ts[0]!))) : undefined,
       toTs: series.length > 0 ? Math.max(...series.map((s) => s.ts[s.length - 1]!)) : undefined,
       params: run.params,
       dataFingerprint: run.dataFingerprint,

@@ -1,8 +1,7 @@
 import { type BacktestMetrics, computeMetrics } from "../../core/stats/index.ts";
-import { warmupCandles } from "../../core/strategy/index.ts";
-import type { CandleSeries } from "../data/index.ts";
-import { type BacktestConfig, runBacktest, runEquity } from "../engine/index.ts";
-import { type Fold, type TimeWindow, windowSeries } from "./folds.ts";
+import { type CandleSeries, type TimeWindow, windowSeries } from "../data/index.ts";
+import { type BacktestConfig, runBacktest, runEquity, windowWarmup } from "../engine/index.ts";
+import type { Fold } from "./folds.ts";
 
 /**
  * Scoring one candidate: a fresh backtest (new capital, flat) per window, each preceded by a
@@ -26,17 +25,8 @@ export interface CandidateEvaluation {
   readonly folds: readonly FoldEvaluation[];
 }
 
-/**
- * Candles of warm-up before each window: enough for the slowest indicator to forget its seed
- * (an EMA(60)'s seed weighs (59/61)^300 ~ 5e-5 after 300 candles), at least 5x the strategy's
- * own warm-up.
- */
-export function foldWarmup(config: BacktestConfig): number {
-  return Math.max(300, 5 * warmupCandles(config.strategy));
-}
-
 export function scoreWindow(series: readonly CandleSeries[], config: BacktestConfig, window: TimeWindow): WindowScore | null {
-  const slices = windowSeries(series, window, foldWarmup(config));
+  const slices = windowSeries(series, window, windowWarmup(config));
   if (slices.length === 0) return null;
   const run = runBacktest(slices, config, { startTs: window.fromTs });
   if (run.equityTs.length === 0) return null;

@@ -1,5 +1,4 @@
-import type { CandleSeries } from "../data/index.ts";
-import { sliceSeries } from "../data/index.ts";
+import type { CandleSeries, TimeWindow } from "../data/index.ts";
 
 /**
  * Walk-forward folds over the run's time span. The span (first candle's open to last candle's
@@ -14,12 +13,6 @@ import { sliceSeries } from "../data/index.ts";
  */
 export const WINDOW_MODES = ["rolling", "anchored"] as const;
 export type WindowMode = (typeof WINDOW_MODES)[number];
-
-/** A time window [fromTs, toTs): candles whose open time is in it are traded. */
-export interface TimeWindow {
-  readonly fromTs: number;
-  readonly toTs: number;
-}
 
 export interface Fold {
   /** 1-based. */
@@ -50,34 +43,6 @@ export function walkForwardFolds(series: readonly CandleSeries[], folds: number,
       inSample: { fromTs: mode === "rolling" ? bound(f - 1) : bound(0), toTs: bound(f) },
       outOfSample: { fromTs: bound(f), toTs: bound(f + 1) },
     });
-  }
-  return out;
-}
-
-/** First index whose ts is >= `ts` (ascending ts assumed; a binary search). */
-export function lowerBound(ts: Float64Array, value: number): number {
-  let lo = 0;
-  let hi = ts.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ts[mid]! < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/**
- * The series for one window: candles of [fromTs, toTs) plus up to `warmup` candles before it
- * (they only warm the strategy's indicators up; pass `fromTs` to the engine as `startTs`). Markets
- * with no candle in the window are left out. No copying: the slices share the columns.
- */
-export function windowSeries(series: readonly CandleSeries[], window: TimeWindow, warmup: number): CandleSeries[] {
-  const out: CandleSeries[] = [];
-  for (const s of series) {
-    const from = lowerBound(s.ts, window.fromTs);
-    const to = lowerBound(s.ts, window.toTs);
-    if (to <= from) continue;
-    out.push(sliceSeries(s, Math.max(0, from - warmup), to));
   }
   return out;
 }

@@ -1,5 +1,5 @@
-export { type CandidateEvaluation, evaluateCandidate, type FoldEvaluation, foldWarmup, type Objective, OBJECTIVES, objectiveValue, scoreWindow, type WindowScore } from "./evaluate.ts";
-export { type Fold, lowerBound, type TimeWindow, WINDOW_MODES, type WindowMode, walkForwardFolds, windowSeries } from "./folds.ts";
+export { type CandidateEvaluation, evaluateCandidate, type FoldEvaluation, type Objective, OBJECTIVES, objectiveValue, scoreWindow, type WindowScore } from "./evaluate.ts";
+export { type Fold, WINDOW_MODES, type WindowMode, walkForwardFolds } from "./folds.ts";
 export { type OptimizationResult, type OptimizeInput, runOptimization, SEARCH_METHODS, type SearchMethod, type SkippedCandidate } from "./optimize.ts";
 export { type FromWorker, type SharedSeries, seriesFromShared, shareSeries, type ToWorker } from "./protocol.ts";
 export {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type CandleSeries, sliceSeries } from "../../../../src/backtest/data/index.ts";
 import { type BacktestConfig, backtestJson, buildResult, type EngineRun, resolveBacktestConfig, runBacktest } from "../../../../src/backtest/engine/index.ts";
-import { lowerBound } from "../../../../src/backtest/optimize/index.ts";
+import { lowerBound } from "../../../../src/backtest/data/index.ts";
 import { bundledHourly } from "./support.ts";
 
 /**

@@ -1,20 +1,17 @@
 import { describe, expect, it } from "vitest";
 import type { CandleSeries } from "../../../../src/backtest/data/index.ts";
-import { sliceSeries } from "../../../../src/backtest/data/index.ts";
-import { resolveBacktestConfig, runBacktest } from "../../../../src/backtest/engine/index.ts";
+import { lowerBound, sliceSeries, windowSeries } from "../../../../src/backtest/data/index.ts";
+import { resolveBacktestConfig, runBacktest, windowWarmup } from "../../../../src/backtest/engine/index.ts";
 import {
   type CandidateEvaluation,
   divergenceWarnings,
   type EvaluatedCandidate,
-  foldWarmup,
-  lowerBound,
   rankCandidates,
   scoreWindow,
   spearman,
   type WindowScore,
   walkForwardFolds,
   walkForwardSelection,
-  windowSeries,
 } from "../../../../src/backtest/optimize/index.ts";
 import { bundledHourly, H } from "../engine/support.ts";
 
@@ -51,9 +48,9 @@ describe("walk-forward folds", () => {
     const btc = await bundledHourly("BTC");
     const config = resolveBacktestConfig({}, "classic");
     const window = walkForwardFolds([btc], 3, "rolling")[1]!.outOfSample;
-    const slices = windowSeries([btc], window, foldWarmup(config));
+    const slices = windowSeries([btc], window, windowWarmup(config));
     const from = lowerBound(btc.ts, window.fromTs);
-    expect(slices[0]!.ts[0]).toBe(btc.ts[from - foldWarmup(config)]);
+    expect(slices[0]!.ts[0]).toBe(btc.ts[from - windowWarmup(config)]);
     expect(slices[0]!.ts[slices[0]!.length - 1]).toBeLessThan(window.toTs);
     const run = runBacktest(slices, config, { startTs: window.fromTs });
     expect(run.equityTs[0]).toBe(btc.ts[from]);
