@@ -36,6 +36,39 @@ describe("scanCandleCsv", () => {
     });
   });
 
+  it("reads a row the plain-decimal reader gives up on halfway exactly as a whole row of the general reader", () => {
+    // Boundaries of the fast path: 15 digits (fast) and 16 (general), "1." and ".5", leading zeros,
+    // and the odd field in every position of an otherwise plain row.
+    const odd = ["123456789012345", "1234567890123456", "0.12345678901234", "1.", ".5", "007", "-2", "+2", " 3", "4 ", "1e2", "99999999999999.9"];
+    const rows: string[] = [];
+    for (const f of odd) for (let k = 0; k < 6; k++) rows.push(Array.from({ length: 6 }, (_, j) => (j === k ? f : String(100 + j))).join(","));
+    const text = rows.join("\r\n") + "\r\n";
+    const { columns, issues } = scanCandleCsv(new TextEncoder().encode(text));
+    expect(issues).toEqual([]);
+    const names = ["ts", "open", "high", "low", "close", "volume"] as const;
+    rows.forEach((r, i) => r.split(",").forEach((f, j) => expect(Object.is(columns[names[j]!][i], Number(f))).toBe(true)));
+  });
+
+  it("agrees with Number() on 20,000 random rows of mixed forms", () => {
+    let seed = 12345;
+    const rnd = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    const field = () => {
+      const r = rnd();
+      const digits = (n: number) => Array.from({ length: n }, () => String(Math.floor(rnd() * 10))).join("");
+      if (r < 0.6) return `${digits(1 + Math.floor(rnd() * 9))}.${digits(1 + Math.floor(rnd() * 8))}`;
+      if (r < 0.8) return digits(1 + Math.floor(rnd() * 16));
+      if (r < 0.9) return `${digits(1 + Math.floor(rnd() * 10))}.${digits(6 + Math.floor(rnd() * 14))}`;
+      return `${rnd() < 0.5 ? "-" : ""}${digits(1 + Math.floor(rnd() * 3))}e${Math.floor(rnd() * 20) - 10}`;
+    };
+    const rows = Array.from({ length: 20_000 }, () => Array.from({ length: 6 }, field));
+    const { columns, issues } = scanCandleCsv(new TextEncoder().encode(rows.map((r) => r.join(",")).join("\n")));
+    expect(issues).toEqual([]);
+    const names = ["ts", "open", "high", "low", "close", "volume"] as const;
+    let mismatches = 0;
+    rows.forEach((r, i) => r.forEach((f, j) => (Object.is(columns[names[j]!][i], Number(f)) ? 0 : mismatches++)));
+    expect(mismatches).toBe(0);
+  });
+
   it("accepts CRLF line ends, a BOM, blank lines and a last line without a line feed", () => {
     const text = "\uFEFFts,open,high,low,close,volume\r\n" + row(0) + "\r\n\r\n" + row(1) + "\r\n" + row(2);
     const { columns, lines, issues } = scanCandleCsv(new TextEncoder().encode(text));
