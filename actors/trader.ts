@@ -140,15 +140,13 @@ const armCandleTimer = trader.enqueueActions(({ context, enqueue }) => armCandle
 const handleTrade = trader.enqueueActions(({ context, event, enqueue }) => {
   if (event.type !== "market.traded") return;
   const t = event.trade;
-  const ctx = draft(context);
-  ctx.stale = false;
-  ctx.lastPrice = t.price;
-  ctx.lastTradeTs = t.timestamp;
-  const step = onTrade(ctx.candles, t);
+  const step = onTrade(context.candles, t);
   const startedNew = step.state.current !== null && step.state.current.ts !== context.candles.current?.ts;
-  ctx.candles = step.state;
+  // A trade changes only these fields, and the protective check only reads the context, so a
+  // shallow copy will do (this runs for every trade of every market: no array copies here).
+  const ctx: TraderContext = { ...context, stale: false, lastPrice: t.price, lastTradeTs: t.timestamp, candles: step.state };
   if (ctx.decision === null) ctx.decision = protectiveDecision(ctx, { open: t.price, high: t.price, low: t.price }, event.ts);
-  enqueue.assign(changes(ctx));
+  enqueue.assign({ stale: ctx.stale, lastPrice: ctx.lastPrice, lastTradeTs: ctx.lastTradeTs, candles: ctx.candles, decision: ctx.decision });
   for (const c of step.closed) enqueue.raise({ type: "candle.closed", ts: event.ts, candle: c });
   if (startedNew) armCandleTimerWith(ctx, enqueue);
 });
