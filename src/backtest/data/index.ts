@@ -11,7 +11,7 @@ export {
   intervalFromMs,
   makeSeries,
   modalSpacing,
-  modeOfRuns,
+  ModeCounter,
   seriesToCandles,
   sliceSeries,
   type CandleColumns,

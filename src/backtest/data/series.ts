@@ -101,35 +101,43 @@ export function intervalFromMs(ms: number): Interval | undefined {
 }
 
 /**
- * The most frequent value of `valueAt(0) .. valueAt(n - 1)`, NaN values skipped; ties go to the
- * smaller value; undefined when every value is NaN. Equal neighbours are counted as runs, so on
- * regular data the map is touched once per change of value rather than once per element.
+ * The most frequent of the values `add`ed, NaN values skipped; ties go to the smaller value;
+ * undefined when every value was NaN. Equal neighbours are counted as runs, so on regular data the
+ * map is touched once per change of value rather than once per element. A class with a small `add`
+ * rather than a function taking a callback: each caller's loop then inlines it (a shared callback
+ * call site would see several closures and stay a call per element).
  */
-export function modeOfRuns(n: number, valueAt: (i: number) => number): number | undefined {
-  const counts = new Map<number, number>();
-  let run = NaN;
-  let runLength = 0;
-  for (let i = 0; i < n; i++) {
-    const value = valueAt(i);
-    if (Number.isNaN(value)) continue;
-    if (value === run) {
-      runLength++;
-      continue;
-    }
-    if (runLength > 0) counts.set(run, (counts.get(run) ?? 0) + runLength);
-    run = value;
-    runLength = 1;
-  }
-  if (runLength > 0) counts.set(run, (counts.get(run) ?? 0) + runLength);
-  let best: number | undefined;
-  let bestCount = 0;
-  for (const [value, count] of counts) {
-    if (count > bestCount || (count === bestCount && best !== undefined && value < best)) {
-      best = value;
-      bestCount = count;
+export class ModeCounter {
+  private readonly counts = new Map<number, number>();
+  private run = Number.NaN;
+  private runLength = 0;
+
+  add(value: number): void {
+    if (value === this.run) this.runLength++;
+    else if (!Number.isNaN(value)) {
+      this.flush();
+      this.run = value;
+      this.runLength = 1;
     }
   }
-  return best;
+
+  mode(): number | undefined {
+    this.flush();
+    let best: number | undefined;
+    let bestCount = 0;
+    for (const [value, count] of this.counts) {
+      if (count > bestCount || (count === bestCount && best !== undefined && value < best)) {
+        best = value;
+        bestCount = count;
+      }
+    }
+    return best;
+  }
+
+  private flush(): void {
+    if (this.runLength > 0) this.counts.set(this.run, (this.counts.get(this.run) ?? 0) + this.runLength);
+    this.runLength = 0;
+  }
 }
 
 /**
@@ -138,12 +146,14 @@ export function modeOfRuns(n: number, valueAt: (i: number) => number): number | 
  * are ignored; undefined when no positive difference exists.
  */
 export function modalSpacing(ts: ArrayLike<number>): number | undefined {
-  let prev = NaN;
-  return modeOfRuns(ts.length, (i) => {
+  const counter = new ModeCounter();
+  let prev = Number.NaN;
+  for (let i = 0; i < ts.length; i++) {
     const t = ts[i]!;
-    if (Number.isNaN(t)) return NaN;
+    if (Number.isNaN(t)) continue;
     const d = t - prev;
     prev = t;
-    return d > 0 ? d : NaN;
-  });
+    counter.add(d > 0 ? d : Number.NaN);
+  }
+  return counter.mode();
 }

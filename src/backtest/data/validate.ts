@@ -1,5 +1,5 @@
 import { medianInPlace } from "../../core/stats/index.ts";
-import { modeOfRuns, type CandleColumns } from "./series.ts";
+import { ModeCounter, type CandleColumns } from "./series.ts";
 import { isoTs, type DataIssue } from "./issues.ts";
 
 /** Default outlier threshold in robust standard deviations (see `findOutliers`). */
@@ -31,7 +31,9 @@ function mod(t: number, m: number): number {
  * misaligned first row cannot make every other row look misaligned.
  */
 export function gridPhase(ts: ArrayLike<number>, intervalMs: number): number {
-  return modeOfRuns(ts.length, (i) => mod(ts[i]!, intervalMs)) ?? 0;
+  const counter = new ModeCounter();
+  for (let i = 0; i < ts.length; i++) counter.add(mod(ts[i]!, intervalMs));
+  return counter.mode() ?? 0;
 }
 
 function lineOf(lines: ArrayLike<number> | undefined, i: number): number {
@@ -61,48 +63,77 @@ export function findRowDefects(
 ): RowDefects {
   const { ts, open, high, low, close, volume } = columns;
   const n = ts.length;
-  const issues: DataIssue[] = [];
-  const defective = new Uint8Array(n);
-  const gridded = intervalMs !== MONTH_MS;
-  let maxTs = -Infinity;
-  // Built only once an out-of-order row appears: then a duplicate may match any earlier ts.
-  let seen: Set<number> | null = null;
-  const flag = (i: number, kind: DataIssue["kind"], message: string) => {
-    defective[i] = 1;
-    issues.push({ kind, line: lineOf(lines, i), ts: ts[i]!, message });
-  };
+  const state: DefectScan = { columns, lines, intervalMs, phase, gridded: intervalMs !== MONTH_MS, issues: [], defective: new Uint8Array(n), maxTs: -Infinity, seen: null };
+  const gridded = state.gridded;
   for (let i = 0; i < n; i++) {
     const t = ts[i]!;
     const o = open[i]!;
     const h = high[i]!;
     const l = low[i]!;
     const c = close[i]!;
-    if (!(o > 0 && h > 0 && l > 0 && c > 0)) flag(i, "non-positive-price", `price <= 0 (open ${o}, high ${h}, low ${l}, close ${c})`);
-    if (h < o || h < c || l > o || l > c || h < l) flag(i, "ohlc", `inconsistent OHLC (open ${o}, high ${h}, low ${l}, close ${c})`);
-    if (volume[i]! < 0) flag(i, "negative-volume", `volume ${volume[i]} < 0`);
-    if (gridded && mod(t, intervalMs) !== phase) {
-      flag(i, "misaligned", `ts ${isoTs(t)} is off the ${intervalMs} ms grid the other rows are on`);
-      continue;
+    // The usual row, checked inline: positive prices (l > 0 and h >= o, c >= l), consistent OHLC,
+    // volume >= 0, on the grid, later than every row so far. Anything else: `checkRow`.
+    const clean = l > 0 && h >= o && h >= c && l <= o && l <= c && volume[i]! >= 0 && (!gridded || mod(t, intervalMs) === phase) && t > state.maxTs;
+    if (clean) {
+      state.maxTs = t;
+      state.seen?.add(t);
+    } else checkRow(state, i);
+  }
+  return { issues: state.issues, defective: state.defective };
+}
+
+/** What `findRowDefects` carries from row to row. */
+interface DefectScan {
+  readonly columns: CandleColumns;
+  readonly lines: ArrayLike<number> | undefined;
+  readonly intervalMs: number;
+  readonly phase: number;
+  readonly gridded: boolean;
+  readonly issues: DataIssue[];
+  readonly defective: Uint8Array;
+  /** Largest ts among the rows that passed so far. */
+  maxTs: number;
+  /** Built only once an out-of-order row appears: then a duplicate may match any earlier ts. */
+  seen: Set<number> | null;
+}
+
+/** Every check on row i, for the rows the inline test in `findRowDefects` did not pass. */
+function checkRow(state: DefectScan, i: number): void {
+  const { ts, open, high, low, close, volume } = state.columns;
+  const t = ts[i]!;
+  const o = open[i]!;
+  const h = high[i]!;
+  const l = low[i]!;
+  const c = close[i]!;
+  const flag = (kind: DataIssue["kind"], message: string) => {
+    state.defective[i] = 1;
+    state.issues.push({ kind, line: lineOf(state.lines, i), ts: t, message });
+  };
+  if (!(o > 0 && h > 0 && l > 0 && c > 0)) flag("non-positive-price", `price <= 0 (open ${o}, high ${h}, low ${l}, close ${c})`);
+  if (h < o || h < c || l > o || l > c || h < l) flag("ohlc", `inconsistent OHLC (open ${o}, high ${h}, low ${l}, close ${c})`);
+  if (volume[i]! < 0) flag("negative-volume", `volume ${volume[i]} < 0`);
+  if (state.gridded && mod(t, state.intervalMs) !== state.phase) {
+    flag("misaligned", `ts ${isoTs(t)} is off the ${state.intervalMs} ms grid the other rows are on`);
+    return;
+  }
+  if (state.defective[i] === 1) return;
+  if (t > state.maxTs) {
+    state.maxTs = t;
+    state.seen?.add(t);
+  } else if (t === state.maxTs || state.seen?.has(t)) {
+    flag("duplicate", `ts ${isoTs(t)} appears again`);
+  } else {
+    if (state.seen === null) {
+      const seen = new Set<number>();
+      for (let j = 0; j < i; j++) if (state.defective[j] === 0) seen.add(ts[j]!);
+      state.seen = seen;
     }
-    if (defective[i] === 1) continue;
-    if (t > maxTs) {
-      maxTs = t;
-      seen?.add(t);
-    } else if (t === maxTs || seen?.has(t)) {
-      flag(i, "duplicate", `ts ${isoTs(t)} appears again`);
-    } else {
-      if (seen === null) {
-        seen = new Set();
-        for (let j = 0; j < i; j++) if (defective[j] === 0) seen.add(ts[j]!);
-      }
-      if (seen.has(t)) flag(i, "duplicate", `ts ${isoTs(t)} appears again`);
-      else {
-        flag(i, "out-of-order", `ts ${isoTs(t)} comes after ${isoTs(maxTs)}`);
-        seen.add(t);
-      }
+    if (state.seen.has(t)) flag("duplicate", `ts ${isoTs(t)} appears again`);
+    else {
+      flag("out-of-order", `ts ${isoTs(t)} comes after ${isoTs(state.maxTs)}`);
+      state.seen.add(t);
     }
   }
-  return { issues, defective };
 }
 
 /**
@@ -153,31 +184,14 @@ export function findOutliers(
   const n = ts.length;
   const returns = new Float64Array(n);
   const rowOf = new Int32Array(n);
-  let m = 0;
-  let prevTs = -Infinity;
-  let prevClose = NaN;
-  for (let i = 0; i < n; i++) {
-    const t = ts[i]!;
-    const c = close[i]!;
-    if (!(t > prevTs) || !(c > 0) || exclude?.[i] === 1) continue;
-    if (prevClose > 0) {
-      returns[m] = Math.log(c / prevClose);
-      rowOf[m] = i;
-      m++;
-    }
-    prevTs = t;
-    prevClose = c;
-  }
+  const m = closeRatios(ts, close, exclude ?? new Uint8Array(n), returns, rowOf);
   if (m < MIN_RETURNS_FOR_OUTLIERS) return [];
   const r = returns.subarray(0, m);
-  const center = medianInPlace(Float64Array.from(r));
+  logInPlace(r);
+  const center = medianInPlace(r.slice());
   const deviations = new Float64Array(m);
-  let absSum = 0;
-  for (let i = 0; i < m; i++) {
-    deviations[i] = Math.abs(r[i]! - center);
-    absSum += deviations[i]!;
-  }
-  const mad = medianInPlace(Float64Array.from(deviations));
+  const absSum = absoluteDeviations(r, center, deviations);
+  const mad = medianInPlace(deviations.slice());
   const sigma = mad > 0 ? MAD_TO_SIGMA * mad : MEAN_ABS_TO_SIGMA * (absSum / m);
   if (!(sigma > 0)) return [];
   const limit = k * sigma;
@@ -195,4 +209,46 @@ export function findOutliers(
     }
   }
   return issues;
+}
+
+// The passes of `findOutliers`, each a small function of its own: the check runs once per file,
+// mostly before the JIT has optimised it, and small loops are optimised soonest.
+
+/**
+ * close_i / close_j over consecutive rows of increasing ts with a positive close, rows marked in
+ * `exclude` passed over, into `ratios` (with each ratio's row in `rowOf`). Returns how many.
+ */
+function closeRatios(ts: ArrayLike<number>, close: ArrayLike<number>, exclude: Uint8Array, ratios: Float64Array, rowOf: Int32Array): number {
+  const n = ts.length;
+  let m = 0;
+  let prevTs = -Infinity;
+  let prevClose = NaN;
+  for (let i = 0; i < n; i++) {
+    const t = ts[i]!;
+    const c = close[i]!;
+    if (!(t > prevTs) || !(c > 0) || exclude[i] === 1) continue;
+    if (prevClose > 0) {
+      ratios[m] = c / prevClose;
+      rowOf[m] = i;
+      m++;
+    }
+    prevTs = t;
+    prevClose = c;
+  }
+  return m;
+}
+
+function logInPlace(xs: Float64Array): void {
+  for (let i = 0; i < xs.length; i++) xs[i] = Math.log(xs[i]!);
+}
+
+/** |x - center| of every x into `out`; returns their sum. */
+function absoluteDeviations(xs: Float64Array, center: number, out: Float64Array): number {
+  let sum = 0;
+  for (let i = 0; i < xs.length; i++) {
+    const d = Math.abs(xs[i]! - center);
+    out[i] = d;
+    sum += d;
+  }
+  return sum;
 }

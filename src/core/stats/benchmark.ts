@@ -13,21 +13,26 @@ export function buyAndHoldValues(markets: readonly ClosePrices[], timestamps: Ar
   const values = new Float64Array(n);
   if (markets.length === 0) return values.fill(initialCapital);
   const share = initialCapital / markets.length;
-  for (const m of markets) {
-    let j = 0;
-    let units = 0;
-    let lastClose = NaN;
-    for (let i = 0; i < n; i++) {
-      const t = timestamps[i]!;
-      while (j < m.ts.length && m.ts[j]! <= t) {
-        lastClose = m.close[j]!;
-        j++;
-      }
-      if (units === 0 && lastClose > 0) units = share / lastClose;
-      values[i] = values[i]! + (units > 0 ? units * lastClose : share);
-    }
-  }
+  for (const m of markets) addHolding(values, timestamps, m.ts, m.close, share);
   return values;
+}
+
+/** Add one market's buy-and-hold value of `share` KRW at every mark to `values` (one merge pass). */
+function addHolding(values: Float64Array, timestamps: ArrayLike<number>, ts: ArrayLike<number>, close: ArrayLike<number>, share: number): void {
+  const n = timestamps.length;
+  const m = ts.length;
+  let j = 0;
+  let units = 0;
+  let lastClose = NaN;
+  for (let i = 0; i < n; i++) {
+    const t = timestamps[i]!;
+    while (j < m && ts[j]! <= t) {
+      lastClose = close[j]!;
+      j++;
+    }
+    if (units === 0 && lastClose > 0) units = share / lastClose;
+    values[i] = values[i]! + (units > 0 ? units * lastClose : share);
+  }
 }
 
 export interface ActiveRisk {

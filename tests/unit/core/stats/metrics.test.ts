@@ -10,8 +10,10 @@ import {
   equityReturns,
   exposure,
   historicalTailRisk,
+  medianInPlace,
   parametricTailRisk,
   periodReturns,
+  selectInPlace,
   sharpeRatio,
   tradeStats,
   type EquityPoint,
@@ -299,5 +301,33 @@ describe("equityCurve", () => {
     expect(Array.from(copied.ts)).toEqual([5, 6]);
     expect(Array.from(copied.value)).toEqual([50, 61.5]);
     expect(equityCurve([]).ts).toHaveLength(0);
+  });
+});
+
+describe("selection", () => {
+  it("finds the k-th smallest and partitions around it, as a sort would, also with many equal values and long ranges", () => {
+    let seed = 3;
+    const rnd = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    for (let trial = 0; trial < 200; trial++) {
+      const n = 1 + Math.floor(rnd() * (trial < 20 ? 40_000 : 2_000));
+      const levels = trial % 3 === 0 ? 3 : trial % 3 === 1 ? 50 : 1e9;
+      const xs = Float64Array.from({ length: n }, () => Math.floor(rnd() * levels) - levels / 2);
+      const sorted = xs.slice().sort();
+      const k = Math.floor(rnd() * n);
+      const got = selectInPlace(xs, k);
+      expect(got).toBe(sorted[k]);
+      expect(xs[k]).toBe(got);
+      for (let i = 0; i < k; i++) if (xs[i]! > got) throw new Error(`xs[${i}] = ${xs[i]} > ${got}`);
+      for (let i = k + 1; i < n; i++) if (xs[i]! < got) throw new Error(`xs[${i}] = ${xs[i]} < ${got}`);
+      expect(xs.slice().sort()).toEqual(sorted);
+    }
+  });
+
+  it("takes the median as the middle value, or the mean of the two middle values", () => {
+    expect(medianInPlace(Float64Array.from([5, 1, 3]))).toBe(3);
+    expect(medianInPlace(Float64Array.from([4, 1, 3, 2]))).toBe(2.5);
+    expect(Number.isNaN(medianInPlace(new Float64Array(0)))).toBe(true);
+    const big = Float64Array.from({ length: 100_001 }, (_, i) => (i * 7919) % 100_001);
+    expect(medianInPlace(big)).toBe(50_000);
   });
 });
