@@ -18,6 +18,8 @@ import type { EntryRequestEvent, RiskEvent } from "./events.ts";
 
 export interface RiskContext {
   balances: Balance[] | null;
+  /** When the balances were last read from the exchange (runtime clock). */
+  balancesAt: number | null;
   /** Last price per market (candle closes). */
   prices: Record<string, number>;
   /** Recent closes per market, for the correlation filter. */
@@ -163,7 +165,7 @@ export function createRiskActor(deps: RuntimeDeps) {
     delays: { refresh: refreshMs, retry: Math.min(refreshMs, 2_000 * settings.timeScale) },
   }).createMachine({
     id: "risk",
-    context: { balances: null, prices: {}, closes: {}, inFlight: {}, marks: null, refreshWanted: false, lastError: null },
+    context: { balances: null, balancesAt: null, prices: {}, closes: {}, inFlight: {}, marks: null, refreshWanted: false, lastError: null },
     initial: "refreshing",
     on: {
       "risk.evaluate": {
@@ -215,7 +217,7 @@ export function createRiskActor(deps: RuntimeDeps) {
             target: "idle",
             actions: assign(({ context, event }) => {
               const next = { ...context, balances: event.output, lastError: null };
-              return { balances: event.output, lastError: null, marks: mark(next) };
+              return { balances: event.output, balancesAt: clock.now(), lastError: null, marks: mark(next) };
             }),
           },
           onError: {

@@ -25,7 +25,7 @@ import type { RuntimeDeps } from "./deps.ts";
 import { createMarketDataActor, type MarketDataContext } from "./market-data.ts";
 import { createOrderManager } from "./order-manager.ts";
 import { reconcile } from "./reconcile.ts";
-import { createRiskActor, type RiskContext } from "./risk.ts";
+import { createRiskActor, portfolioOf, type RiskContext } from "./risk.ts";
 import { createRootMachine, type MarketSyncOutput, type RootContext, tradingBlocker } from "./root.ts";
 import { type LoadedTrader, type ResyncResult, type TraderInput, traderMachine } from "./trader.ts";
 import type { TraderContext } from "./trader-logic.ts";
@@ -212,6 +212,7 @@ export function createRuntime(deps: RuntimeDeps, options: { mode: TradingMode; s
       lastError: root().lastErrors[id] ?? ctx.lastError ?? undefined,
       warning: ctx.warning,
       lastPrice: ctx.lastPrice ?? undefined,
+      changeRate: ctx.changeRate ?? undefined,
       lastCandleTs: ctx.lastCandleTs ?? undefined,
       stale: ctx.stale,
     };
@@ -273,6 +274,31 @@ export function createRuntime(deps: RuntimeDeps, options: { mode: TradingMode; s
     flattenAll: (origin) => {
       actor.send({ type: "trading.flattenAll", ts: clock.now(), origin });
       return Promise.resolve({ ok: true, message: "kill switch: trading paused, every order cancelled, every position being sold" });
+    },
+    portfolio() {
+      const risk = (child("risk")?.getSnapshot() as { context: RiskContext } | undefined)?.context;
+      const balances = risk?.balances ?? [];
+      const prices: Record<string, number> = { ...(risk?.prices ?? {}) };
+      for (const a of control.listActors()) if (a.lastPrice !== undefined) prices[a.market] = a.lastPrice;
+      const base = portfolioOf(balances, prices, 0, () => DEFAULT_MIN_TOTAL_KRW);
+      const krw = balances.find((b) => b.currency === "KRW");
+      let unrealised = 0;
+      for (const p of listOpenPositions(db)) {
+        const price = prices[p.market];
+        if (price !== undefined && p.status === "open") unrealised += p.volume * price - p.costBasis;
+      }
+      const peak = Math.max(risk?.marks?.peakEquity ?? 0, base.equity);
+      return {
+        equity: base.equity,
+        krwAvailable: krw?.balance ?? 0,
+        krwLocked: krw?.locked ?? 0,
+        positionsValue: base.positions.reduce((s, p) => s + p.volume * p.price, 0),
+        unrealisedPnl: unrealised,
+        dayStartEquity: risk?.marks?.dayStartEquity ?? 0,
+        peakEquity: peak,
+        drawdown: peak > 0 ? Math.max(0, (peak - base.equity) / peak) : 0,
+        balancesAt: risk?.balancesAt ?? null,
+      };
     },
     balances() {
       const risk = child("risk")?.getSnapshot() as { context: RiskContext } | undefined;

@@ -62,6 +62,8 @@ export interface TraderContext {
   paused: boolean;
   haltedReason: string | null;
   lastPrice: number | null;
+  /** Signed change since the previous day's close, from the last ticker (0.012 = +1.2 %). */
+  changeRate: number | null;
   lastTradeTs: number | null;
   lastCandleTs: number | null;
   pending: PendingOrder | null;

@@ -337,6 +337,7 @@ export const traderMachine = trader.createMachine({
     paused: false,
     haltedReason: input.haltedReason ?? null,
     lastPrice: null,
+    changeRate: null,
     lastTradeTs: null,
     lastCandleTs: null,
     pending: null,
@@ -352,7 +353,7 @@ export const traderMachine = trader.createMachine({
       actions: assign(({ context, event }) => {
         const t = event.ticker;
         const suspended = t.suspended ?? (t.marketState !== undefined ? t.marketState.toUpperCase() !== "ACTIVE" : context.suspended);
-        return { lastPrice: t.tradePrice, warning: t.warning ?? context.warning, suspended, stale: false };
+        return { lastPrice: t.tradePrice, changeRate: t.signedChangeRate, warning: t.warning ?? context.warning, suspended, stale: false };
       }),
     },
     "market.warningChanged": { actions: assign({ warning: ({ event }) => event.warning }) },

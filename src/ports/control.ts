@@ -30,6 +30,8 @@ export interface ActorSummary {
   readonly lastError?: string;
   readonly warning: MarketWarning;
   readonly lastPrice?: number;
+  /** Signed change since the previous day's close (0.012 = +1.2 %), when a ticker was seen. */
+  readonly changeRate?: number;
   readonly lastCandleTs?: number;
   readonly stale: boolean;
 }
@@ -60,6 +62,23 @@ export interface HealthReport {
   readonly now: number;
 }
 
+/** The account as the risk actor marks it (latest balances at the latest prices). */
+export interface PortfolioSummary {
+  /** KRW available + locked + every holding at its last price. */
+  readonly equity: number;
+  readonly krwAvailable: number;
+  readonly krwLocked: number;
+  readonly positionsValue: number;
+  readonly unrealisedPnl: number;
+  /** Equity at the start of the KST day and the highest equity seen (0 before the first mark). */
+  readonly dayStartEquity: number;
+  readonly peakEquity: number;
+  /** (peak - equity) / peak. */
+  readonly drawdown: number;
+  /** When balances were last read from the exchange (runtime clock), or null. */
+  readonly balancesAt: number | null;
+}
+
 export interface CommandResult {
   readonly ok: boolean;
   /** State after the command (or why it could not be done). */
@@ -79,6 +98,7 @@ export interface ControlPort {
   resumeTrading(origin: Origin): Promise<CommandResult>;
   /** The kill switch: pause everything, cancel every order, sell every position. */
   flattenAll(origin: Origin): Promise<CommandResult>;
+  portfolio(): PortfolioSummary;
   /** Latest balances from the exchange (cached; refreshed by the risk actor). */
   balances(): { readonly currency: string; readonly balance: number; readonly locked: number; readonly avgBuyPrice: number }[];
 }

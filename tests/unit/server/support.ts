@@ -88,6 +88,9 @@ export class FakeControl implements ControlPort {
   flattenAll(origin: Origin) {
     return this.command("flattenAll", origin);
   }
+  portfolio() {
+    return { equity: 1_905_000, krwAvailable: 1_000_000, krwLocked: 5_000, positionsValue: 900_000, unrealisedPnl: 0, dayStartEquity: 1_900_000, peakEquity: 1_950_000, drawdown: 0.023, balancesAt: 1 };
+  }
   balances() {
     return [
       { currency: "KRW", balance: 1_000_000, locked: 5_000, avgBuyPrice: 0 },
