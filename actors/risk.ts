@@ -62,8 +62,9 @@ export function portfolioOf(balances: readonly Balance[], prices: Readonly<Recor
   return { equity, availableKrw: Math.max(0, availableKrw - inFlightKrw), positions };
 }
 
-export function createRiskActor(deps: RuntimeDeps) {
-  const { db, clock, exchange, riskParams, settings, metrics, logger } = deps;
+/** `riskParams` is read at every entry, so a settings change applies to the next decision. */
+export function createRiskActor(deps: RuntimeDeps, riskParams: () => RuntimeDeps["riskParams"] = () => deps.riskParams) {
+  const { db, clock, exchange, settings, metrics, logger } = deps;
   const refreshMs = settings.balanceRefreshRealMs * settings.timeScale;
   // Dust valuation for equity only; entries are sized against the market's real rules.
   const minOf = (_m: Market) => DEFAULT_MIN_TOTAL_KRW;
@@ -130,7 +131,7 @@ export function createRiskActor(deps: RuntimeDeps) {
     }
     const decision = checkEntry(
       { market: event.market, price: event.intent.price, stop: event.intent.stop },
-      { params: riskParams, rules: event.rules, portfolio, trades: tradeOutcomes(), closes: { candidate: event.closes, held } },
+      { params: riskParams(), rules: event.rules, portfolio, trades: tradeOutcomes(), closes: { candidate: event.closes, held } },
     );
     if (decision.kind === "deny") return denyWith(decision.reason, decision.detail);
     const clientOrderId = deps.nextClientOrderId();

@@ -40,6 +40,8 @@ export type RootEvent =
   | { readonly type: "runtime.fatal"; readonly ts: number; readonly reason: string }
   | { readonly type: "runtime.stop"; readonly ts: number }
   | { readonly type: "supervisor.restart"; readonly id: string }
+  /** New strategy/risk parameters: every trader restarts and warms up with them. */
+  | { readonly type: "runtime.restartTraders"; readonly ts: number; readonly reason: string }
   | { readonly type: "jobs.marketSync" }
   | { readonly type: `xstate.error.actor.${string}`; readonly error: unknown };
 
@@ -217,6 +219,16 @@ export function createRootMachine(deps: RuntimeDeps, logic: RootLogic, traderInp
     on: {
       "xstate.error.actor.*": { actions: supervise },
       "supervisor.restart": { actions: respawn },
+      "runtime.restartTraders": {
+        actions: enqueueActions(({ context, enqueue }) => {
+          const blocked = tradingBlocker(context);
+          for (const m of context.markets) {
+            const id = `trader:${m}`;
+            enqueue.stopChild(id);
+            enqueue.spawnChild("trader", { id, systemId: id, input: traderInput(m, context.haltedTraders[id], blocked) });
+          }
+        }),
+      },
       "runtime.fatal": {
         actions: [
           assign({ haltReason: ({ event }) => event.reason }),

@@ -16,6 +16,7 @@ import {
   recordSignal,
   saveCandles,
   saveTraderState,
+  setConfigValue,
   syncMarkets,
   updatePositionExits,
 } from "../src/db/index.ts";
@@ -60,6 +61,9 @@ export async function fetchHistory(deps: Pick<RuntimeDeps, "exchange" | "clock">
   const dedup = closed.filter((c, i) => i === 0 || c.ts > closed[i - 1]!.ts);
   return { closed: dedup.slice(-count), forming };
 }
+
+/** Where the dashboard's parameter changes are kept (they override configs/ at the next start). */
+export const PARAMS_KEYS = { strategy: "params.strategy", risk: "params.risk" } as const;
 
 export interface Runtime {
   readonly control: ControlPort;
@@ -135,11 +139,14 @@ export function createRuntime(deps: RuntimeDeps, options: { mode: TradingMode; s
     },
   });
 
+  // The parameters in force; the dashboard's settings page replaces them (updateParams).
+  const params = { strategy: deps.strategyParams, risk: deps.riskParams };
+
   const traderInput = (market: Market, haltedReason?: string, blocked?: string | null): TraderInput => ({
     market,
     interval,
-    strategyParams: deps.strategyParams,
-    riskParams: deps.riskParams,
+    strategyParams: params.strategy,
+    riskParams: params.risk,
     candleGraceMs: settings.candleGraceMs,
     now: () => clock.now(),
     nextClientOrderId: deps.nextClientOrderId,
@@ -147,7 +154,7 @@ export function createRuntime(deps: RuntimeDeps, options: { mode: TradingMode; s
     tradingBlocked: blocked ?? null,
   });
 
-  const rootMachine = createRootMachine(deps, { orders: createOrderManager(deps), risk: createRiskActor(deps), md: createMarketDataActor(deps), trader }, traderInput).provide({
+  const rootMachine = createRootMachine(deps, { orders: createOrderManager(deps), risk: createRiskActor(deps, () => params.risk), md: createMarketDataActor(deps), trader }, traderInput).provide({
     actors: {
       reconcile: fromPromise(() => reconcile({ exchange, db, now: () => clock.now(), logger })),
       syncMarkets: fromPromise(async (): Promise<MarketSyncOutput> => {
@@ -299,6 +306,20 @@ export function createRuntime(deps: RuntimeDeps, options: { mode: TradingMode; s
         drawdown: peak > 0 ? Math.max(0, (peak - base.equity) / peak) : 0,
         balancesAt: risk?.balancesAt ?? null,
       };
+    },
+    currentParams: () => ({ strategy: params.strategy, risk: params.risk }),
+    updateParams(next, origin) {
+      const now = clock.now();
+      if (next.strategy) {
+        params.strategy = next.strategy;
+        setConfigValue(db, PARAMS_KEYS.strategy, next.strategy, origin.by, now, "strategy parameters (dashboard)", origin.source);
+      }
+      if (next.risk) {
+        params.risk = next.risk;
+        setConfigValue(db, PARAMS_KEYS.risk, next.risk, origin.by, now, "risk parameters (dashboard)", origin.source);
+      }
+      actor.send({ type: "runtime.restartTraders", ts: now, reason: "parameters changed" });
+      return Promise.resolve({ ok: true, message: "parameters saved; traders restarted with them (open positions keep their stops)" });
     },
     balances() {
       const risk = child("risk")?.getSnapshot() as { context: RiskContext } | undefined;

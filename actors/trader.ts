@@ -63,6 +63,15 @@ export interface ResyncResult {
   readonly forming: Candle | null;
 }
 
+/**
+ * New parameters start a fresh strategy state (indicators are rebuilt from history), but an open
+ * position keeps the exit plan it was entered with: its stop must not vanish with a settings change.
+ */
+function withPlanOf(fresh: EmaCrossState, saved: EmaCrossState | null, holding: Holding | null): EmaCrossState {
+  if (saved?.trade && holding !== null && holding.volume > 0) fresh.trade = saved.trade;
+  return fresh;
+}
+
 type CancelAll = { type: "orders.cancelAll"; ts: number; market?: Market; reason: string };
 type CancelOne = { type: "order.cancel"; ts: number; clientOrderId: string; reason: string };
 type ResyncDone = { type: "xstate.done.actor.resync"; output: ResyncResult };
@@ -405,7 +414,7 @@ export const traderMachine = trader.createMachine({
               holding: loaded.holding,
               warning: loaded.warning,
               paused: loaded.paused,
-              strategy: sameParams ? loaded.strategyState! : emaCross.init(context.strategyParams),
+              strategy: sameParams ? loaded.strategyState! : withPlanOf(emaCross.init(context.strategyParams), loaded.strategyState, loaded.holding),
               lastCandleTs: sameParams ? loaded.lastCandleTs : null,
               haltedReason: context.haltedReason ?? (loaded.halted ? "halted before the restart" : null),
               pending: loaded.pendingOrder ? { kind: loaded.pendingOrder.side === "bid" ? "enter" : "exit", clientOrderId: loaded.pendingOrder.clientOrderId, reason: loaded.pendingOrder.reason } : null,

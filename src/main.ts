@@ -5,13 +5,15 @@
  * handles shutdown. Nothing below this file reads the environment.
  */
 import type { RuntimeDeps, RuntimeSettings } from "../actors/deps.ts";
-import { createRuntime } from "../actors/runtime.ts";
+import { createRuntime, PARAMS_KEYS } from "../actors/runtime.ts";
 import { ScaledClock } from "./clock/scaled.ts";
 import { SystemClock } from "./clock/system.ts";
 import { formatProblems, loadConfig } from "./config/load.ts";
 import type { AppConfig } from "./config/schema.ts";
 import type { Market } from "./core/model.ts";
-import { acquireRunLock, backupDatabase, openDb, pruneBackups } from "./db/index.ts";
+import { acquireRunLock, backupDatabase, type Db, getConfigValue, openDb, pruneBackups } from "./db/index.ts";
+import { resolveRiskParams } from "./core/risk/index.ts";
+import { resolveStrategyParams } from "./core/strategy/index.ts";
 import { BithumbRestClient, BithumbWsClient, ClientOrderIdFactory, createRestRateLimiter } from "./exchange/bithumb/index.ts";
 import { type SimulatorHandle, startSimulator } from "./exchange/sim/index.ts";
 import { bookDailyPnl, every, nextKstMidnight, scheduleRecurring } from "./jobs/index.ts";
@@ -144,6 +146,24 @@ function runtimeSettings(config: AppConfig, timeScale: number): RuntimeSettings 
   return { ...config.runtime, interval: config.trading.interval, markets: config.trading.markets as Market[], timeScale };
 }
 
+/**
+ * Parameters saved from the dashboard override the config files (they are the operator's latest
+ * word); a saved value that no longer validates is ignored with a warning, never half-applied.
+ */
+function savedParams(db: Db, config: AppConfig, logger: Logger): { strategy: AppConfig["strategy"]; risk: AppConfig["risk"] } {
+  const pick = <T>(key: string, parse: (v: unknown) => T, fallback: T): T => {
+    const saved = getConfigValue(db, key);
+    if (saved === undefined) return fallback;
+    try {
+      return parse(saved);
+    } catch (err) {
+      logger.warn({ key, err }, "saved parameters no longer validate; using the config files");
+      return fallback;
+    }
+  };
+  return { strategy: pick(PARAMS_KEYS.strategy, resolveStrategyParams, config.strategy), risk: pick(PARAMS_KEYS.risk, resolveRiskParams, config.risk) };
+}
+
 async function main(): Promise<void> {
   const loaded = loadConfig({ env: process.env });
   if (!loaded.ok) {
@@ -168,6 +188,7 @@ async function main(): Promise<void> {
   const handle = openDb({ path: config.database.path });
   const wiring = await wire(config, logger);
   const settings = runtimeSettings(config, wiring.timeScale);
+  const { strategy: strategyParams, risk: riskParams } = savedParams(handle.db, config, logger);
   const metrics = new Metrics({ labels: { mode: config.mode } });
   const ids = new ClientOrderIdFactory("bot", wallClock);
   const deps: RuntimeDeps = {
@@ -178,8 +199,8 @@ async function main(): Promise<void> {
     db: handle.db,
     logger: logger.child({ component: "runtime" }),
     metrics,
-    strategyParams: config.strategy,
-    riskParams: config.risk,
+    strategyParams,
+    riskParams,
     settings,
     nextClientOrderId: () => ids.next(),
     random: Math.random,

@@ -1,6 +1,8 @@
 import type { Market, MarketWarning } from "../core/model.ts";
 import type { Origin } from "../core/messages.ts";
 import type { TradingMode } from "../config/schema.ts";
+import type { RiskParams } from "../core/risk/index.ts";
+import type { EmaCrossParams } from "../core/strategy/index.ts";
 
 /**
  * What the HTTP API, the dashboard and chat commands may ask of the running bot. The actor
@@ -99,6 +101,13 @@ export interface ControlPort {
   /** The kill switch: pause everything, cancel every order, sell every position. */
   flattenAll(origin: Origin): Promise<CommandResult>;
   portfolio(): PortfolioSummary;
+  /** The strategy and risk parameters the traders run with now. */
+  currentParams(): { readonly strategy: EmaCrossParams; readonly risk: RiskParams };
+  /**
+   * Apply new (already validated) parameters: saved in the database (audited, with who), then every
+   * trader restarts and warms up with them; open positions keep their exit plans.
+   */
+  updateParams(next: { readonly strategy?: EmaCrossParams; readonly risk?: RiskParams }, origin: Origin): Promise<CommandResult>;
   /** Latest balances from the exchange (cached; refreshed by the risk actor). */
   balances(): { readonly currency: string; readonly balance: number; readonly locked: number; readonly avgBuyPrice: number }[];
 }

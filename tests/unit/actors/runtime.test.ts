@@ -147,3 +147,29 @@ describe("orders are never duplicated", () => {
     expect(findOrderByClientId(h.db.db, before[0]!.clientOrderId)?.state).toBe("filled");
   });
 });
+
+describe("parameter changes from the dashboard", () => {
+  it("saves them with who, restarts the traders with them, and an open position keeps its stop", async () => {
+    const { getConfigValue } = await import("../../../src/db/index.ts");
+    const { PARAMS_KEYS } = await import("../../../actors/runtime.ts");
+    const { FAST_PARAMS } = await import("../../support/runtime-harness.ts");
+    await started();
+    await riseUntilEntry(h);
+    const stopBefore = getPosition(h.db.db, BTC)?.stop;
+    expect(stopBefore).toBeGreaterThan(0);
+    const next = { ...FAST_PARAMS, rsiMax: 90 };
+    const r = await h.runtime.control.updateParams({ strategy: next }, origin);
+    expect(r.ok).toBe(true);
+    await h.settle(40);
+    expect(h.runtime.control.currentParams().strategy.rsiMax).toBe(90);
+    expect(getConfigValue(h.db.db, PARAMS_KEYS.strategy)).toMatchObject({ rsiMax: 90 });
+    expect(listAudit(h.db.db).some((a) => a.action === "config.changed" && a.actor === "tester")).toBe(true);
+    expect(h.runtime.control.getActor(BTC)?.state).toBe("in_position");
+    expect(h.runtime.control.getActor(BTC)?.position?.stop).toBe(stopBefore);
+    // The stop still protects the position.
+    h.clock.advance(1_000);
+    h.trade(BTC, 800);
+    await h.settle(30);
+    expect(listOrders(h.db.db, { market: BTC, side: "ask" })[0]?.reason).toBe("stop");
+  });
+});

@@ -1,3 +1,5 @@
+import { RISK_PRESETS } from "../../../src/core/risk/index.ts";
+import { STRATEGY_PRESETS } from "../../../src/core/strategy/index.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -87,6 +89,12 @@ export class FakeControl implements ControlPort {
   }
   flattenAll(origin: Origin) {
     return this.command("flattenAll", origin);
+  }
+  currentParams() {
+    return { strategy: STRATEGY_PRESETS.default, risk: RISK_PRESETS.default };
+  }
+  updateParams(_next: unknown, origin: Origin) {
+    return this.command("updateParams" as never, origin);
   }
   portfolio() {
     return { equity: 1_905_000, krwAvailable: 1_000_000, krwLocked: 5_000, positionsValue: 900_000, unrealisedPnl: 0, dayStartEquity: 1_900_000, peakEquity: 1_950_000, drawdown: 0.023, balancesAt: 1 };
