@@ -17,20 +17,9 @@
 import { ParseError } from "../core/errors.ts";
 import type { Market } from "../core/model.ts";
 import { DATA_POLICIES, type DataPolicy, isoTs, lowerBound } from "../backtest/data/index.ts";
-import {
-  type BacktestConfig,
-  backtestJson,
-  buildResult,
-  dataSummaryLines,
-  type LoadedData,
-  loadCandleFiles,
-  resolveBacktestConfig,
-  runBacktest,
-  selectWindow,
-  summaryLines,
-  windowWarmup,
-} from "../backtest/engine/index.ts";
-import { STRATEGY_PRESET_NAMES, type StrategyPresetName } from "../core/strategy/index.ts";
+// The engine, the strategy and their parameter schemas (zod) are imported in `main`, after the
+// data files have started loading: the file reads run on Bun's I/O threads while those modules load.
+import type { BacktestConfig, LoadedData } from "../backtest/engine/index.ts";
 import { type CliIo, parseChoiceArg, parseCliArgs, parseMarketArg, parsePositiveIntArg, parseTimeArg, readJsonFile, runCli, UsageError } from "./args.ts";
 import { createProgressBar } from "./progress.ts";
 
@@ -44,10 +33,26 @@ function windowLine(from: number | undefined, to: number | undefined, data: Load
   return `window ${span}${warm > 0 ? `, after ${warm} warm-up candle${warm === 1 ? "" : "s"}` : ""}; data ${data.fingerprint}`;
 }
 
+type EngineModule = typeof import("../backtest/engine/index.ts");
+
 /** `--compare` names a preset or a params file. */
-function compareConfig(spec: string): { label: string; config: BacktestConfig } {
-  if ((STRATEGY_PRESET_NAMES as readonly string[]).includes(spec)) return { label: spec, config: resolveBacktestConfig({}, spec) };
-  return { label: spec.split(/[\\/]/).pop() ?? spec, config: resolveBacktestConfig(readJsonFile(spec), undefined, spec) };
+function compareConfig(engine: EngineModule, spec: string): { label: string; config: BacktestConfig } {
+  if (Object.hasOwn(engine.ENGINE_PRESETS, spec)) return { label: spec, config: engine.resolveBacktestConfig({}, spec) };
+  return { label: spec.split(/[\\/]/).pop() ?? spec, config: engine.resolveBacktestConfig(readJsonFile(spec), undefined, spec) };
+}
+
+/**
+ * Start reading every data file now (raw bytes, gzip or not). Loading then awaits these instead of
+ * reading; a read that fails is reported there, where the file is named.
+ */
+function startReads(files: readonly string[]): (path: string) => Promise<Uint8Array<ArrayBuffer>> {
+  const reads = new Map<string, Promise<Uint8Array<ArrayBuffer>>>();
+  for (const path of files) {
+    const read = Bun.file(path).bytes();
+    read.catch(() => undefined); // awaited (and reported) by the loader; not unhandled meanwhile
+    reads.set(path, read);
+  }
+  return (path) => reads.get(path) ?? Bun.file(path).bytes();
 }
 
 /** The data flags `backtest` and `optimize` share (node:util parseArgs options). */
@@ -64,21 +69,18 @@ export const DATA_OPTIONS = {
 export interface DataFlags {
   readonly files: string[];
   readonly market: Market | undefined;
-  readonly preset: StrategyPresetName | undefined;
+  /** Checked against the presets where the parameters are resolved (`resolveBacktestConfig`). */
+  readonly preset: string | undefined;
   readonly policy: DataPolicy | undefined;
 }
 
-/** The shared data flags, checked: `--data` given, the market, the preset and the policy valid. */
+/** The shared data flags, checked: `--data` given, the market and the policy valid. */
 export function dataFlags(values: { data?: string[]; market?: string; preset?: string; policy?: string }): DataFlags {
   if (values.data === undefined || values.data.length === 0) throw new UsageError("--data FILE is required");
-  const preset = values.preset;
-  if (preset !== undefined && !(STRATEGY_PRESET_NAMES as readonly string[]).includes(preset)) {
-    throw new UsageError(`unknown preset ${JSON.stringify(preset)} (one of ${STRATEGY_PRESET_NAMES.join(", ")})`);
-  }
   return {
     files: values.data,
     market: values.market === undefined ? undefined : parseMarketArg("market", values.market),
-    preset: preset as StrategyPresetName | undefined,
+    preset: values.preset,
     policy: parseChoiceArg("policy", values.policy, DATA_POLICIES),
   };
 }
@@ -128,9 +130,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  const readFile = startReads(flags.files);
+  const engine: EngineModule = await import("../backtest/engine/index.ts");
+  const { backtestJson, buildResult, dataSummaryLines, loadCandleFiles, resolveBacktestConfig, runBacktest, selectWindow, summaryLines, windowWarmup } = engine;
   const config = resolveBacktestConfig(flags.params === undefined ? {} : readJsonFile(flags.params), flags.preset, flags.params ?? "params");
-  const other = flags.compare === undefined ? undefined : compareConfig(flags.compare);
-  const loaded = await loadCandleFiles(flags.files, { market: flags.market, policy: flags.policy });
+  const other = flags.compare === undefined ? undefined : compareConfig(engine, flags.compare);
+  const loaded = await loadCandleFiles(flags.files, { market: flags.market, policy: flags.policy, readFile });
   for (const line of dataSummaryLines(loaded)) io.stderr.write(`data: ${line}\n`);
   const warmup = Math.max(windowWarmup(config), other === undefined ? 0 : windowWarmup(other.config));
   const { data, startTs, tradedCandles } = selectWindow(loaded, { fromTs: flags.from, toTs: flags.to }, warmup);

@@ -12,6 +12,7 @@
  * SQLite unless --no-store. Exit codes as `bun run backtest`: 0 done, 2 bad input, 1 other failures.
  */
 import { ParseError } from "../core/errors.ts";
+import { STRATEGY_PRESET_NAMES } from "../core/strategy/index.ts";
 import { dataSummaryLines, loadCandleFiles } from "../backtest/engine/index.ts";
 import {
   OBJECTIVES,
@@ -66,7 +67,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const { files, market, preset, policy } = dataFlags(v);
+  const { files, market, policy } = dataFlags(v);
+  const preset = parseChoiceArg("preset", v.preset, STRATEGY_PRESET_NAMES);
   if (v.space === undefined) throw new UsageError("--space FILE is required (the parameters to vary; see docs/optimization.md)");
   const search = parseChoiceArg("search", v.search, SEARCH_METHODS, "grid");
   const window = parseChoiceArg("window", v.window, WINDOW_MODES, "rolling");

@@ -22,7 +22,11 @@ export function marketFromFileName(path: string): Market | undefined {
  * came out, `node:zlib`, which reads every member, decompresses the file instead.
  */
 export async function readMaybeGzip(path: string): Promise<Uint8Array> {
-  const raw = await Bun.file(path).bytes();
+  return maybeGunzip(await Bun.file(path).bytes());
+}
+
+/** `raw` gunzipped when it is gzip (see `readMaybeGzip`), else `raw` itself. */
+export async function maybeGunzip(raw: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
   if (raw[0] !== GZIP_MAGIC_0 || raw[1] !== GZIP_MAGIC_1) return raw;
   const out = Bun.gunzipSync(raw);
   if (raw.length >= 18 && new DataView(raw.buffer, raw.byteOffset + raw.length - 4, 4).getUint32(0, true) === out.length % 2 ** 32) return out;
@@ -33,13 +37,17 @@ export async function readMaybeGzip(path: string): Promise<Uint8Array> {
 export type CandleFileOptions = Omit<CandleCsvOptions, "market" | "source"> & {
   /** Defaults to the `KRW-XXX` code in the file name. */
   readonly market?: Market;
+  /** The file's raw bytes (gzip or not); default `Bun.file(path).bytes()`. A caller that started the read early passes it here. */
+  readonly readFile?: (path: string) => Promise<Uint8Array<ArrayBuffer>>;
 };
 
 /** Read a `.csv` or `.csv.gz` candle file and validate it (see `parseCandleCsv`). */
 export async function readCandleCsvFile(path: string, options: CandleFileOptions = {}): Promise<CandleCsvImport> {
   const market = options.market ?? marketFromFileName(path);
   if (market === undefined) throw new ParseError("no market given and none in the file name (like KRW-BTC)", path);
-  return parseCandleCsv(await readMaybeGzip(path), { ...options, market, source: path });
+  const { readFile, ...csvOptions } = options;
+  const raw = await (readFile === undefined ? Bun.file(path).bytes() : readFile(path));
+  return parseCandleCsv(await maybeGunzip(raw), { ...csvOptions, market, source: path });
 }
 
 /** Write candles as CSV in the import format; gzip-compressed when the path ends in `.gz`. */

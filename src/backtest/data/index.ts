@@ -1,7 +1,7 @@
 export { DATA_POLICIES, forwardFill, formatCandleCsv, hasRowDefects, parseCandleCsv } from "./csv.ts";
 export type { CandleCsvImport, CandleCsvOptions, DataPolicy } from "./csv.ts";
 export { CSV_COLUMNS, CSV_HEADER, scanCandleCsv, type ScannedRows } from "./csv-scan.ts";
-export { marketFromFileName, readCandleCsvFile, readMaybeGzip, writeCandleCsvFile, type CandleFileOptions } from "./file.ts";
+export { marketFromFileName, maybeGunzip, readCandleCsvFile, readMaybeGzip, writeCandleCsvFile, type CandleFileOptions } from "./file.ts";
 export { candleFingerprint, sha256Hasher, type IncrementalHasher } from "./fingerprint.ts";
 export { isoTs, isRowDefect, ROW_DEFECTS, type DataIssue, type DataIssueKind, type RowDefect } from "./issues.ts";
 export {

@@ -188,8 +188,9 @@ export function findOutliers(
   if (m < MIN_RETURNS_FOR_OUTLIERS) return [];
   const r = returns.subarray(0, m);
   logInPlace(r);
-  const center = medianInPlace(r.slice());
-  const deviations = new Float64Array(m);
+  // One scratch copy serves the median of r, then (overwritten) holds the deviations.
+  const deviations = r.slice();
+  const center = medianInPlace(deviations);
   const absSum = absoluteDeviations(r, center, deviations);
   const mad = medianInPlace(deviations.slice());
   const sigma = mad > 0 ? MAD_TO_SIGMA * mad : MEAN_ABS_TO_SIGMA * (absSum / m);

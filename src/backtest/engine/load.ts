@@ -25,6 +25,8 @@ export interface LoadOptions {
   /** Market of the ONE file given (otherwise each file name must name its market). */
   readonly market?: Market;
   readonly policy?: DataPolicy;
+  /** Raw bytes of a file (see `CandleFileOptions.readFile`). */
+  readonly readFile?: (path: string) => Promise<Uint8Array<ArrayBuffer>>;
 }
 
 function messageOf(e: unknown): string {
@@ -46,7 +48,7 @@ export async function loadCandleFiles(paths: readonly string[], options: LoadOpt
   const files = await Promise.all(
     paths.map(async (path) => {
       try {
-        return { path, imported: await readCandleCsvFile(path, { market: options.market, policy: options.policy }) };
+        return { path, imported: await readCandleCsvFile(path, { market: options.market, policy: options.policy, readFile: options.readFile }) };
       } catch (e) {
         if (e instanceof ParseError) throw e;
         throw new ParseError(`cannot read: ${messageOf(e)}`, path);

@@ -1,4 +1,4 @@
-export { activeRisk, buyAndHoldValues, type ActiveRisk } from "./benchmark.ts";
+export { activeRisk, activeRiskOfValues, buyAndHoldValues, type ActiveRisk } from "./benchmark.ts";
 export { periodReturns, type CalendarPeriod } from "./calendar.ts";
 export { drawdownSeries, drawdownSummary, type DrawdownSummary } from "./drawdown.ts";
 export { computeMetrics } from "./metrics.ts";

@@ -1,4 +1,4 @@
-import { activeRisk, type ActiveRisk } from "./benchmark.ts";
+import { type ActiveRisk, activeRiskOfValues } from "./benchmark.ts";
 import { equityCurve } from "./curve.ts";
 import { periodReturns } from "./calendar.ts";
 import { drawdownSummary } from "./drawdown.ts";
@@ -60,7 +60,7 @@ export function computeMetrics(input: MetricsInput): BacktestMetrics {
     const bench = input.benchmark;
     if (bench.length !== n) throw new RangeError(`benchmark has ${bench.length} points, equity ${n}`);
     benchmarkReturn = stepReturn(initialCapital, bench[n - 1]!);
-    active = activeRisk(returns, valueReturns(bench), ppy);
+    active = activeRiskOfValues(equity.value, bench, ppy);
   }
 
   const offset = input.calendarOffsetMs ?? 0;

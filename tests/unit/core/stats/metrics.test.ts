@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
+  activeRisk,
+  activeRiskOfValues,
   buyAndHoldValues,
   cagr,
   candlesPerYear,
@@ -14,6 +16,7 @@ import {
   parametricTailRisk,
   periodReturns,
   selectInPlace,
+  valueReturns,
   sharpeRatio,
   tradeStats,
   type EquityPoint,
@@ -329,5 +332,23 @@ describe("selection", () => {
     expect(Number.isNaN(medianInPlace(new Float64Array(0)))).toBe(true);
     const big = Float64Array.from({ length: 100_001 }, (_, i) => (i * 7919) % 100_001);
     expect(medianInPlace(big)).toBe(50_000);
+  });
+});
+
+describe("activeRiskOfValues", () => {
+  it("equals activeRisk on the two curves' returns, bit for bit, without building them", () => {
+    let seed = 11;
+    const rnd = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    const walk = (n: number) => {
+      const out = [1e7];
+      for (let i = 1; i < n; i++) out.push(out[i - 1]! * (1 + (rnd() - 0.5) * 0.01));
+      return Float64Array.from(out);
+    };
+    for (const n of [1, 2, 3, 1_000]) {
+      const equity = walk(n);
+      const bench = walk(n);
+      expect(activeRiskOfValues(equity, bench, 8_760)).toEqual(activeRisk(valueReturns(equity), valueReturns(bench), 8_760));
+    }
+    expect(() => activeRiskOfValues([1, 2], [1], 8_760)).toThrow(RangeError);
   });
 });
