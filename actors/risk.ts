@@ -3,7 +3,7 @@ import type { Balance, Market } from "../src/core/model.ts";
 import { baseCurrency, DEFAULT_MIN_TOTAL_KRW } from "../src/core/model.ts";
 import { PRIORITY } from "../src/core/messages.ts";
 import { checkEntry, type EquityMarks, equityMarksInit, type HeldPosition, markEquity, type PortfolioSnapshot, type TradeOutcome, drawdownFraction, isDust } from "../src/core/risk/index.ts";
-import { listClosedTrades, listOpenPositionCosts, recordSignal } from "../src/db/index.ts";
+import { listClosedTradeOutcomes, listOpenPositionCosts, recordSignal } from "../src/db/index.ts";
 import type { RuntimeDeps } from "./deps.ts";
 import type { EntryRequestEvent, RiskEvent } from "./events.ts";
 
@@ -72,7 +72,7 @@ export function createRiskActor(deps: RuntimeDeps, riskParams: () => RuntimeDeps
   const published = new Map<Market, { readonly volume: number; readonly value: number }>();
 
   function tradeOutcomes(): TradeOutcome[] {
-    return listClosedTrades(db, 200)
+    return listClosedTradeOutcomes(db, 200)
       .filter((t) => t.risk !== null && t.risk > 0)
       .reverse()
       .map((t) => ({ pnl: t.pnl, risk: t.risk! }));

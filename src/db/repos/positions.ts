@@ -88,3 +88,11 @@ export function markPositionDust(db: Db, market: Market, now: number): void {
 export function listClosedTrades(db: Db, limit = 200): ClosedTradeRow[] {
   return db.select().from(closedTrades).orderBy(desc(closedTrades.exitTs)).limit(limit).all();
 }
+
+/**
+ * PnL and initial risk of the most recent closed trades, newest first: what Kelly sizing reads at
+ * every entry decision, so only these two columns.
+ */
+export function listClosedTradeOutcomes(db: Db, limit = 200): { pnl: number; risk: number | null }[] {
+  return db.select({ pnl: closedTrades.pnl, risk: closedTrades.risk }).from(closedTrades).orderBy(desc(closedTrades.exitTs)).limit(limit).all();
+}
