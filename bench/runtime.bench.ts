@@ -28,12 +28,15 @@
  * listener that places an order on a second fake exchange for one trade in 100. Its latency,
  * backlog, loop lag, RSS and CPU are the floor the harness itself costs on this machine now.
  *
- * Memory: RSS, heap and CPU are sampled every second; "not growing" = the least-squares RSS slope
- * over the last 30 s (the last half for shorter runs) is under 1 MB per minute.
+ * Memory: RSS, heap and CPU are sampled every second; every 5th sample follows a forced full GC
+ * (live memory, without the collector's sawtooth). "Not growing" = the least-squares slope of those
+ * post-GC RSS samples over the last 30 s (the last half for shorter runs) is under 1 MB per minute.
  *
  * Environment: BENCH_SECONDS (60), BENCH_MARKETS (400), BENCH_RATE (5000 trades/s),
  * BENCH_SPEED (60), BENCH_SEED (1), BENCH_BASELINE_SECONDS (5), BENCH_SCRAPE_SECONDS (15; 0 =
- * never; a /metrics scrape as Prometheus would do), BENCH_KEEP=1 keeps the temp dir.
+ * never; a /metrics scrape as Prometheus would do), BENCH_KEEP=1 keeps the temp dir,
+ * BENCH_WAL_AUTOCHECKPOINT (experiment: SQLite's `wal_autocheckpoint` for the run; 0 = never),
+ * BENCH_ENTRIES=0 (experiment: the strategy never enters, so candle closes are priced without orders).
  * Run: `bun run bench runtime`, or quickly: `BENCH_SECONDS=10 bun run bench/runtime.bench.ts`.
  * Profile: `bun --cpu-prof-md --cpu-prof-dir=/tmp/prof bench/runtime.bench.ts`.
  */
@@ -53,9 +56,9 @@ import { ClientOrderIdFactory } from "../src/exchange/bithumb/index.ts";
 import { hashSeed, mulberry32 } from "../src/exchange/sim/prng.ts";
 import { createLogger } from "../src/log.ts";
 import { Metrics } from "../src/metrics/index.ts";
-import { type Cause, CauseTracker, TracedClock, TracedPrivateStream } from "./support/causes.ts";
+import { type Cause, CauseTracker, cpuNow, TracedClock, TracedPrivateStream } from "./support/causes.ts";
 import { FakeExchange } from "./support/fake-exchange.ts";
-import { formatPercentiles, LoopLagProbe, percentiles, type Percentiles, ProcessSampler, slope } from "./support/stats.ts";
+import { formatPercentiles, LoopLagProbe, percentiles, type Percentiles, type ProcessSample, ProcessSampler, slope } from "./support/stats.ts";
 import { PriceWalks, syntheticMarkets } from "./support/synthetic-market.ts";
 import { type PumpReport, SyntheticTradeStream } from "./support/trade-stream.ts";
 
@@ -75,10 +78,17 @@ const SEED = envNumber("BENCH_SEED", 1);
 const BASELINE_SECONDS = envNumber("BENCH_BASELINE_SECONDS", 5);
 const SCRAPE_SECONDS = envNumber("BENCH_SCRAPE_SECONDS", 15);
 const KEEP = process.env.BENCH_KEEP === "1";
+/** Experiment: pages between automatic WAL checkpoints (SQLite's default 1000; 0 = never, as if a
+ * background connection did them). Unset = the runtime's own setting. */
+const WAL_AUTOCHECKPOINT = process.env.BENCH_WAL_AUTOCHECKPOINT;
+/** Experiment: 0 = the strategy never enters (RSI band [100, 100]), to price candle closes without orders. */
+const ENTRIES = envNumber("BENCH_ENTRIES", 1);
 
 const TARGET_P99_MS = 5;
 const TARGET_RSS_MB = 300;
 const TARGET_SLOPE_MB_PER_MIN = 1;
+/** Every this many seconds the sampler forces a full GC and samples live memory. */
+const GC_SAMPLE_EVERY = 5;
 const INTERVAL = "1m" as const;
 const INTERVAL_LENGTH = INTERVAL_MS[INTERVAL];
 const INITIAL_KRW = 1_000_000_000;
@@ -173,6 +183,8 @@ interface PlacedOrder {
   readonly at: number;
   /** What the runtime was reacting to when the request left. */
   readonly cause: Cause | null;
+  /** Process CPU time (ms) at that moment: with the cause's, the CPU the path used (wall minus CPU = waiting). */
+  readonly cpuAt: number;
 }
 
 type TradeCaused = PlacedOrder & { readonly cause: Extract<Cause, { kind: "trade" }> };
@@ -203,6 +215,7 @@ const sqlCount = (handle: DbHandle, sql: string) => (handle.sqlite.query(sql).ge
 async function runtimeRun(): Promise<RuntimeFigures> {
   const dir = mkdtempSync(join(tmpdir(), "bench-runtime-"));
   const handle = openDb({ path: join(dir, "bot.db") });
+  if (WAL_AUTOCHECKPOINT !== undefined) handle.sqlite.exec(`PRAGMA wal_autocheckpoint = ${Number(WAL_AUTOCHECKPOINT)}`);
   const logPath = join(dir, "bot.log");
   const logger = createLogger({ level: "info", destination: pino.destination({ dest: logPath, sync: false }) });
   const metrics = new Metrics({ labels: { mode: "sim" } });
@@ -220,7 +233,7 @@ async function runtimeRun(): Promise<RuntimeFigures> {
     initialKrw: INITIAL_KRW,
     feeRate: FEE_RATE,
     privateStream,
-    onPlace: (request, at) => placed.push({ clientOrderId: request.clientOrderId, market: request.market, side: request.side, at, cause: tracker.current }),
+    onPlace: (request, at) => placed.push({ clientOrderId: request.clientOrderId, market: request.market, side: request.side, at, cause: tracker.current, cpuAt: cpuNow() }),
   });
   const alerts: string[] = [];
   const ids = new ClientOrderIdFactory("bench", new SystemClock());
@@ -232,7 +245,7 @@ async function runtimeRun(): Promise<RuntimeFigures> {
     db: handle.db,
     logger,
     metrics,
-    strategyParams: resolveStrategyParams({ emaFast: 3, emaSlow: 8, rsiMin: 5, rsiMax: 95, volumeRatioMin: 0, timeStop: { bars: 30 } }),
+    strategyParams: resolveStrategyParams({ emaFast: 3, emaSlow: 8, rsiMin: ENTRIES ? 5 : 100, rsiMax: ENTRIES ? 95 : 100, volumeRatioMin: 0, timeStop: { bars: 30 } }),
     riskParams: resolveRiskParams({ maxPositions: 100, maxMarketWeight: 0.01, maxRiskPerTrade: 0.005, dailyLossLimit: null, maxDrawdown: null }),
     settings: { ...DEFAULT_RUNTIME_SETTINGS, interval: INTERVAL, markets: [], timeScale: SPEED, historyCandles: 100 },
     nextClientOrderId: () => ids.next(),
@@ -262,7 +275,7 @@ async function runtimeRun(): Promise<RuntimeFigures> {
         }, SCRAPE_SECONDS * 1000)
       : null;
   const placedBefore = placed.length;
-  sampler.start();
+  sampler.start(1_000, GC_SAMPLE_EVERY);
   lag.start();
   const pump = await stream.pump(SECONDS * 1000);
   sampler.stop();
@@ -314,6 +327,8 @@ async function runtimeRun(): Promise<RuntimeFigures> {
       line("  caused by a fill (private stream)", reasons(fills));
       line("    fill event -> order", formatPercentiles(sinceStart(fills)));
       line("  no cause (queued, other market)", reasons(other));
+      const slowest = [...tradeCaused].sort((a, b) => b.at - b.cause.startedAt - (a.at - a.cause.startedAt)).slice(0, 8);
+      line("  slowest: wall / CPU ms (reason)", slowest.map((p) => `${(p.at - p.cause.startedAt).toFixed(1)}/${(p.cpuAt - p.cause.cpuAt).toFixed(1)} (${findOrderByClientId(db, p.clientOrderId)?.reason ?? "?"}${p.cause.opensCandle ? ", close" : ""})`).join("  "));
       const steady = tradeCaused.filter((p) => p.cause.startedAt - t0 - warmupMs > 10_000);
       line("  tick-to-order after the first 10 s", formatPercentiles(sinceStart(steady)));
       const own = await metrics.tickToOrderSeconds.get();
@@ -359,17 +374,23 @@ line("runtime: tick-to-order from DUE time", formatPercentiles(run.fromDue));
 await run.report();
 
 const samples = run.sampler.samples;
-const window = samples.slice(-Math.min(30, Math.max(2, Math.floor(samples.length / 2))));
-const rssSlope = slope(window.map((s) => s.t / 60), window.map((s) => s.rssMb));
-const heapSlope = slope(window.map((s) => s.t / 60), window.map((s) => s.heapUsedMb));
+const tail = (xs: readonly ProcessSample[], seconds: number) => xs.filter((x) => x.t > (samples[samples.length - 1]?.t ?? 0) - seconds);
+const window = Math.min(30, Math.max(2, Math.floor(samples.length / 2)));
+const perMinute = (xs: readonly ProcessSample[], pick: (s: ProcessSample) => number) => slope(xs.map((s) => s.t / 60), xs.map(pick));
+const rawSlope = perMinute(tail(samples, window), (s) => s.rssMb);
+const live = samples.filter((s) => s.afterGc);
+const liveTail = tail(live, window + 1);
+const liveRssSlope = perMinute(liveTail, (s) => s.rssMb);
+const liveHeapSlope = perMinute(liveTail, (s) => s.heapUsedMb);
 const rssMax = Math.max(...samples.map((s) => s.rssMb));
-console.log("RSS / heap / CPU per second:");
-console.log(samples.map((s) => `  ${s.t.toFixed(0).padStart(3)} s  rss ${s.rssMb.toFixed(1).padStart(6)}  heap ${s.heapUsedMb.toFixed(1).padStart(6)}  cpu ${(s.cpuCores * 100).toFixed(0).padStart(3)} %`).join("\n"));
-line(`RSS slope over the last ${window.length} s`, `${rssSlope.toFixed(2)} MB/min (heap ${heapSlope.toFixed(2)} MB/min)`);
+console.log(`RSS / heap / CPU per second (* = after a forced full GC; pauses ${run.sampler.gcPausesMs.map((p) => p.toFixed(0)).join(", ")} ms):`);
+console.log(samples.map((s) => `  ${s.t.toFixed(0).padStart(3)} s${s.afterGc ? "*" : " "} rss ${s.rssMb.toFixed(1).padStart(6)}  heap ${s.heapUsedMb.toFixed(1).padStart(6)}  cpu ${(s.cpuCores * 100).toFixed(0).padStart(3)} %`).join("\n"));
+line(`RSS slope, last ${window} s, every sample`, `${rawSlope.toFixed(2)} MB/min (GC sawtooth included)`);
+line(`live RSS / heap slope, last ${window} s`, `${liveRssSlope.toFixed(2)} / ${liveHeapSlope.toFixed(2)} MB/min (${liveTail.length} post-GC samples: ${liveTail.map((s) => s.rssMb.toFixed(1)).join(", ")} MB RSS)`);
 line("ratios to the baseline", `p99 ${(run.latency.p99 / base.latency.p99).toFixed(0)}x, loop-lag p99 ${(run.loopLag.p99 / base.loopLag.p99).toFixed(1)}x, CPU ${(run.sampler.meanCpu() / base.sampler.meanCpu()).toFixed(1)}x, RSS +${mb(rssMax - Math.max(...base.sampler.samples.map((s) => s.rssMb)))}`);
 
 const verdict = (ok: boolean) => (ok ? "MET" : "NOT MET");
 console.log("targets:");
 line(`  tick-to-order p99 < ${TARGET_P99_MS} ms`, `${verdict(run.latency.p99 < TARGET_P99_MS)} (${run.latency.p99.toFixed(3)} ms; from due time ${run.fromDue.p99.toFixed(3)} ms)`);
 line(`  RSS < ${TARGET_RSS_MB} MB`, `${verdict(rssMax < TARGET_RSS_MB)} (max ${mb(rssMax)})`);
-line(`  RSS not growing (< ${TARGET_SLOPE_MB_PER_MIN} MB/min)`, `${verdict(rssSlope < TARGET_SLOPE_MB_PER_MIN)} (${rssSlope.toFixed(2)} MB/min over the last ${window.length} s)`);
+line(`  RSS not growing (< ${TARGET_SLOPE_MB_PER_MIN} MB/min)`, liveTail.length < 3 ? "UNKNOWN (run at least 40 s for three post-GC samples)" : `${verdict(liveRssSlope < TARGET_SLOPE_MB_PER_MIN)} (live RSS ${liveRssSlope.toFixed(2)} MB/min over the last ${window} s)`);

@@ -21,9 +21,17 @@ export type Cause =
       readonly dueAt: number;
       /** The first trade of a new candle interval: it closes the market's previous candle. */
       readonly opensCandle: boolean;
+      /** Process CPU time (user + system, ms) when the trade was handed over. */
+      readonly cpuAt: number;
     }
   | { readonly kind: "timer"; readonly startedAt: number; readonly dueAt: number }
   | { readonly kind: "private"; readonly market: Market | null; readonly startedAt: number; readonly dueAt: number };
+
+/** Process CPU time used so far (user + system, every thread), in ms. */
+export function cpuNow(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
 
 export class CauseTracker {
   current: Cause | null = null;

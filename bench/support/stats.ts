@@ -64,13 +64,22 @@ export interface ProcessSample {
   readonly heapUsedMb: number;
   /** CPU time (user + system) over the last interval, as a share of one core. */
   readonly cpuCores: number;
+  /** Taken right after a forced full collection (then RSS and heap are the live memory). */
+  readonly afterGc: boolean;
 }
 
 const MB = 1024 * 1024;
 
-/** Samples RSS, heap and CPU every `intervalMs` until stopped. */
+/**
+ * Samples RSS, heap and CPU every `intervalMs` until stopped. Every `gcEvery`-th sample first
+ * forces a full collection (`Bun.gc(true)`), so those samples show live memory rather than how far
+ * the collector happens to be behind; the pauses this costs are kept in `gcPausesMs`. A forced
+ * collection runs in its own timer task, so it can delay messages but never splits one.
+ */
 export class ProcessSampler {
   readonly samples: ProcessSample[] = [];
+  readonly gcPausesMs: number[] = [];
+  private gcEvery = 0;
   private timer: ReturnType<typeof setInterval> | null = null;
   private t0 = 0;
   private lastWall = 0;
@@ -79,7 +88,8 @@ export class ProcessSampler {
   /** CPU time (user + system, ms) between start and stop. */
   cpuMs = 0;
 
-  start(intervalMs = 1_000): void {
+  start(intervalMs = 1_000, gcEvery = 0): void {
+    this.gcEvery = gcEvery;
     this.t0 = performance.now();
     this.lastWall = this.t0;
     this.lastCpu = process.cpuUsage();
@@ -95,10 +105,16 @@ export class ProcessSampler {
   }
 
   private sample(): void {
+    const afterGc = this.gcEvery > 0 && (this.samples.length + 1) % this.gcEvery === 0;
+    if (afterGc) {
+      const t = performance.now();
+      Bun.gc(true);
+      this.gcPausesMs.push(performance.now() - t);
+    }
     const now = performance.now();
     const cpu = process.cpuUsage(this.lastCpu);
     const mem = process.memoryUsage();
-    this.samples.push({ t: (now - this.t0) / 1000, rssMb: mem.rss / MB, heapUsedMb: mem.heapUsed / MB, cpuCores: (cpu.user + cpu.system) / 1000 / (now - this.lastWall) });
+    this.samples.push({ t: (now - this.t0) / 1000, rssMb: mem.rss / MB, heapUsedMb: mem.heapUsed / MB, cpuCores: (cpu.user + cpu.system) / 1000 / (now - this.lastWall), afterGc });
     this.lastWall = now;
     this.lastCpu = process.cpuUsage();
   }

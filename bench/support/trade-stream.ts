@@ -1,7 +1,7 @@
 import type { Market, Trade } from "../../src/core/model.ts";
 import type { MarketStream, StreamEvent, StreamSubscription } from "../../src/ports/market-stream.ts";
 import type { Random } from "../../src/exchange/sim/prng.ts";
-import type { CauseTracker } from "./causes.ts";
+import { type CauseTracker, cpuNow } from "./causes.ts";
 import type { PriceWalks, SyntheticMarket } from "./synthetic-market.ts";
 
 /**
@@ -113,8 +113,9 @@ export class SyntheticTradeStream implements MarketStream {
     const opensCandle = this.lastBucket[i] !== -1 && bucket !== this.lastBucket[i];
     this.lastBucket[i] = bucket;
     const trade: Trade = { market, timestamp, price: walks.step(i), volume: 0.01 + random(), side: random() < 0.5 ? "ASK" : "BID", sequentialId: String(++this.seq) };
+    const cpuAt = cpuNow();
     const startedAt = performance.now();
-    tracker.run({ kind: "trade", market, startedAt, dueAt, opensCandle }, () => this.publish({ type: "trade", trade }));
+    tracker.run({ kind: "trade", market, startedAt, dueAt, opensCandle, cpuAt }, () => this.publish({ type: "trade", trade }));
     return startedAt;
   }
 
