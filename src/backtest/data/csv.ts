@@ -3,7 +3,7 @@ import { INTERVAL_MS, type Interval, type Market } from "../../core/model.ts";
 import { CSV_HEADER, scanCandleCsv } from "./csv-scan.ts";
 import { isRowDefect, type DataIssue } from "./issues.ts";
 import { allocateColumns, intervalFromMs, makeSeries, modalSpacing, type CandleColumns, type CandleSeries } from "./series.ts";
-import { DEFAULT_OUTLIER_K, findGaps, findOutliers, findRowDefects, gridPhase } from "./validate.ts";
+import { DEFAULT_OUTLIER_K, findGaps, findOutliers, findRowDefectsOnGrid } from "./validate.ts";
 
 /**
  * What to do with defective rows (see `ROW_DEFECTS`):
@@ -127,8 +127,8 @@ export function parseCandleCsv(input: Uint8Array | string, options: CandleCsvOpt
   const interval = options.interval ?? inferInterval(scanned.columns.ts, source);
   const intervalMs = INTERVAL_MS[interval];
 
-  const phase = gridPhase(scanned.columns.ts, intervalMs);
-  const defects = findRowDefects(scanned.columns, intervalMs, scanned.lines, phase);
+  const defects = findRowDefectsOnGrid(scanned.columns, intervalMs, scanned.lines);
+  const phase = defects.phase;
   const rowDefects = [...scanned.issues, ...defects.issues];
   if (policy === "fail" && rowDefects.length > 0) {
     throw new ParseError(failMessage(rowDefects.sort((a, b) => a.line - b.line), source), source, rowDefects);

@@ -17,5 +17,5 @@ export {
   type CandleColumns,
   type CandleSeries,
 } from "./series.ts";
-export { DEFAULT_OUTLIER_K, findGaps, findOutliers, findRowDefects, gridPhase, type RowDefects } from "./validate.ts";
+export { DEFAULT_OUTLIER_K, findGaps, findOutliers, findRowDefects, findRowDefectsOnGrid, gridPhase, type RowDefects } from "./validate.ts";
 export { lowerBound, type TimeWindow, windowSeries } from "./window.ts";

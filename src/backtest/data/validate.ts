@@ -82,6 +82,22 @@ export function findRowDefects(
   return { issues: state.issues, defective: state.defective };
 }
 
+/**
+ * `findRowDefects` on the grid the rows are on, finding that grid's phase on the way: the first
+ * row's phase is assumed, and when no row turns out misaligned (the usual file) it is the phase of
+ * every row, so the mode (`gridPhase`, a pass of its own) is computed only when some row is off
+ * the assumed grid; if the mode then differs, the check is redone on it. Same result as
+ * `findRowDefects(columns, intervalMs, lines, gridPhase(columns.ts, intervalMs))`.
+ */
+export function findRowDefectsOnGrid(columns: CandleColumns, intervalMs: number, lines?: ArrayLike<number>): RowDefects & { readonly phase: number } {
+  const ts = columns.ts;
+  const assumed = ts.length > 0 ? mod(ts[0]!, intervalMs) : 0;
+  const defects = findRowDefects(columns, intervalMs, lines, assumed);
+  if (!defects.issues.some((issue) => issue.kind === "misaligned")) return { ...defects, phase: assumed };
+  const phase = gridPhase(ts, intervalMs);
+  return phase === assumed ? { ...defects, phase } : { ...findRowDefects(columns, intervalMs, lines, phase), phase };
+}
+
 /** What `findRowDefects` carries from row to row. */
 interface DefectScan {
   readonly columns: CandleColumns;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { findGaps, findRowDefects, modalSpacing } from "../../../../src/backtest/data/index.ts";
+import { findGaps, findRowDefects, findRowDefectsOnGrid, gridPhase, modalSpacing } from "../../../../src/backtest/data/index.ts";
 import { medianInPlace } from "../../../../src/core/stats/index.ts";
 
 describe("medianInPlace", () => {
@@ -40,5 +40,32 @@ describe("findRowDefects and findGaps without line numbers", () => {
     const ones = Float64Array.from([1, 1, 1]);
     expect(findRowDefects({ ts, open: ones, high: ones, low: ones, close: ones, volume: ones }, 2_592_000_000).issues).toEqual([]);
     expect(findGaps(ts, 2_592_000_000)).toEqual([]);
+  });
+});
+
+describe("findRowDefectsOnGrid", () => {
+  const H = 3_600_000;
+  const columns = (ts: number[]) => {
+    const ones = new Float64Array(ts.length).fill(1);
+    return { ts: Float64Array.from(ts), open: ones, high: ones, low: ones, close: ones, volume: ones };
+  };
+
+  it("equals findRowDefects on the modal grid phase, whether or not the first row is on it", () => {
+    const cases = [
+      [0, H, 2 * H, 3 * H], // all on the grid
+      [30_000, H, 2 * H, 3 * H, 4 * H], // the first row is off the grid the others are on
+      [0, H + 5, 2 * H, 3 * H + 5, 4 * H + 5, 5 * H + 5], // most rows on another phase than the first
+      [0, 2 * H, 2 * H, H, 5 * H + 1], // duplicate, out of order and misaligned rows
+      [],
+    ];
+    for (const ts of cases) {
+      const c = columns(ts);
+      const phase = gridPhase(c.ts, H);
+      const fused = findRowDefectsOnGrid(c, H);
+      const plain = findRowDefects(c, H, undefined, phase);
+      expect(fused.phase).toBe(phase);
+      expect(fused.issues).toEqual(plain.issues);
+      expect(Array.from(fused.defective)).toEqual(Array.from(plain.defective));
+    }
   });
 });
