@@ -29,7 +29,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { allocateColumns, type CandleSeries, makeSeries, readCandleCsvFile, writeCandleCsvFile } from "../src/backtest/data/index.ts";
+import { allocateColumns, type CandleSeries, makeSeries, readCandle, readCandleCsvFile, writeCandleCsvFile } from "../src/backtest/data/index.ts";
 import { buildResult, resolveBacktestConfig, runBacktest } from "../src/backtest/engine/index.ts";
 import { indicatorSet } from "../src/core/indicators/index.ts";
 import { emaCross, type StrategyView } from "../src/core/strategy/index.ts";
@@ -111,12 +111,7 @@ const strategyAlone = time(RUNS, () => {
   const candle = { ts: 0, open: 0, high: 0, low: 0, close: 0, volume: 0 };
   let intents = 0;
   for (let i = 0; i < YEAR; i++) {
-    candle.ts = series.ts[i]!;
-    candle.open = series.open[i]!;
-    candle.high = series.high[i]!;
-    candle.low = series.low[i]!;
-    candle.close = series.close[i]!;
-    candle.volume = series.volume[i]!;
+    readCandle(candle, series, i);
     const step = emaCross.onCandle(state, candle, view);
     state = step.state;
     intents += step.intents.length;

@@ -2,7 +2,7 @@ import { ParseError } from "../../core/errors.ts";
 import { INTERVAL_MS, type Interval, type Market } from "../../core/model.ts";
 import { CSV_HEADER, scanCandleCsv } from "./csv-scan.ts";
 import { isRowDefect, type DataIssue } from "./issues.ts";
-import { allocateColumns, intervalFromMs, makeSeries, modalSpacing, type CandleColumns, type CandleSeries } from "./series.ts";
+import { allocateColumns, copyCandle, intervalFromMs, makeSeries, modalSpacing, type CandleColumns, type CandleSeries } from "./series.ts";
 import { DEFAULT_OUTLIER_K, findGaps, findOutliers, findRowDefectsOnGrid } from "./validate.ts";
 
 /**
@@ -63,12 +63,7 @@ function keepRows(columns: CandleColumns, lines: Int32Array, keep: Uint8Array): 
   let j = 0;
   for (let i = 0; i < keep.length; i++) {
     if (keep[i] === 0) continue;
-    out.ts[j] = columns.ts[i]!;
-    out.open[j] = columns.open[i]!;
-    out.high[j] = columns.high[i]!;
-    out.low[j] = columns.low[i]!;
-    out.close[j] = columns.close[i]!;
-    out.volume[j] = columns.volume[i]!;
+    copyCandle(out, j, columns, i);
     outLines[j] = lines[i]!;
     j++;
   }
@@ -96,12 +91,7 @@ export function forwardFill(columns: CandleColumns, intervalMs: number, gaps: re
         j++;
       }
     }
-    out.ts[j] = t;
-    out.open[j] = columns.open[i]!;
-    out.high[j] = columns.high[i]!;
-    out.low[j] = columns.low[i]!;
-    out.close[j] = columns.close[i]!;
-    out.volume[j] = columns.volume[i]!;
+    copyCandle(out, j, columns, i);
     j++;
   }
   return { columns: out, filled };

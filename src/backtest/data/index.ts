@@ -7,15 +7,19 @@ export { isoTs, isRowDefect, ROW_DEFECTS, type DataIssue, type DataIssueKind, ty
 export {
   allocateColumns,
   candleAt,
+  candlesToColumns,
   candlesToSeries,
+  copyCandle,
   intervalFromMs,
   makeSeries,
   modalSpacing,
+  readCandle,
   ModeCounter,
   seriesToCandles,
   sliceSeries,
   type CandleColumns,
   type CandleSeries,
+  type MutableCandle,
 } from "./series.ts";
 export { DEFAULT_OUTLIER_K, findGaps, findOutliers, findRowDefects, findRowDefectsOnGrid, gridPhase, type RowDefects } from "./validate.ts";
 export { lowerBound, type TimeWindow, windowSeries } from "./window.ts";

@@ -62,6 +62,19 @@ export function candleAt(series: CandleColumns, i: number): Candle {
   };
 }
 
+/** A candle object that is filled again and again (`readCandle`). */
+export type MutableCandle = { -readonly [K in keyof Candle]: Candle[K] };
+
+/** Candle i written into `target` (a reused object: no allocation per candle on a hot path). */
+export function readCandle(target: MutableCandle, series: CandleColumns, i: number): void {
+  target.ts = series.ts[i]!;
+  target.open = series.open[i]!;
+  target.high = series.high[i]!;
+  target.low = series.low[i]!;
+  target.close = series.close[i]!;
+  target.volume = series.volume[i]!;
+}
+
 /** Every candle as an object (for code that takes `Candle[]`; allocation-heavy on long series). */
 export function seriesToCandles(series: CandleColumns): Candle[] {
   const out = new Array<Candle>(series.ts.length);
@@ -70,7 +83,7 @@ export function seriesToCandles(series: CandleColumns): Candle[] {
 }
 
 /** Columnar copy of candle objects. */
-export function candlesToSeries(candles: readonly Candle[], market: Market, interval: Interval): CandleSeries {
+export function candlesToColumns(candles: readonly Candle[]): CandleColumns {
   const c = allocateColumns(candles.length);
   candles.forEach((k, i) => {
     c.ts[i] = k.ts;
@@ -80,7 +93,22 @@ export function candlesToSeries(candles: readonly Candle[], market: Market, inte
     c.close[i] = k.close;
     c.volume[i] = k.volume;
   });
-  return makeSeries(market, interval, c);
+  return c;
+}
+
+/** Columnar copy of candle objects, as a series. */
+export function candlesToSeries(candles: readonly Candle[], market: Market, interval: Interval): CandleSeries {
+  return makeSeries(market, interval, candlesToColumns(candles));
+}
+
+/** Copy candle `from` of `src` to index `to` of `out` (every column). */
+export function copyCandle(out: CandleColumns, to: number, src: CandleColumns, from: number): void {
+  out.ts[to] = src.ts[from]!;
+  out.open[to] = src.open[from]!;
+  out.high[to] = src.high[from]!;
+  out.low[to] = src.low[from]!;
+  out.close[to] = src.close[from]!;
+  out.volume[to] = src.volume[from]!;
 }
 
 /** Candles [start, end) as a series sharing the same memory (no copy). */

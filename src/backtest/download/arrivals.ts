@@ -1,5 +1,5 @@
 import { INTERVAL_MS, type Candle, type Interval } from "../../core/model.ts";
-import { allocateColumns, findGaps, findRowDefects, gridPhase, isoTs, type DataIssue } from "../data/index.ts";
+import { candlesToColumns, findGaps, findRowDefects, gridPhase, isoTs, type DataIssue } from "../data/index.ts";
 
 /** What the checks found in the candles that arrived. */
 export interface ArrivalReport {
@@ -51,15 +51,7 @@ export class ArrivalChecks {
       }
     }
     if (fresh.length === 0) return fresh;
-    const columns = allocateColumns(fresh.length);
-    fresh.forEach((c, i) => {
-      columns.ts[i] = c.ts;
-      columns.open[i] = c.open;
-      columns.high[i] = c.high;
-      columns.low[i] = c.low;
-      columns.close[i] = c.close;
-      columns.volume[i] = c.volume;
-    });
+    const columns = candlesToColumns(fresh);
     this.phase ??= this.lastTs !== undefined ? gridPhase([this.lastTs], this.intervalMs) : gridPhase(columns.ts, this.intervalMs);
     this.defects.push(...findRowDefects(columns, this.intervalMs, undefined, this.phase).issues);
     this.gaps.push(...findGaps(this.lastTs === undefined ? columns.ts : [this.lastTs, ...columns.ts], this.intervalMs, undefined, this.phase));

@@ -3,6 +3,8 @@ import { ParseError } from "../../core/errors.ts";
 import { INTERVAL_MS, type Candle, type Interval, type Market } from "../../core/model.ts";
 import {
   allocateColumns,
+  candlesToColumns,
+  copyCandle,
   CSV_HEADER,
   formatCandleCsv,
   intervalFromMs,
@@ -11,9 +13,9 @@ import {
   parseCandleCsv,
   writeCandleCsvFile,
   type CandleColumns,
+  lowerBound,
   type RowDefect,
 } from "../data/index.ts";
-import { lowerBound } from "../data/index.ts";
 import type { CandleStore } from "./store.ts";
 
 /** Row defects that make a file unsafe to continue: its order or its rows cannot be trusted. */
@@ -27,19 +29,6 @@ export interface CsvCandleStore extends CandleStore {
   readonly rowsAtOpen: number;
 }
 
-function columnsOf(candles: readonly Candle[]): CandleColumns {
-  const c = allocateColumns(candles.length);
-  candles.forEach((k, i) => {
-    c.ts[i] = k.ts;
-    c.open[i] = k.open;
-    c.high[i] = k.high;
-    c.low[i] = k.low;
-    c.close[i] = k.close;
-    c.volume[i] = k.volume;
-  });
-  return c;
-}
-
 /** Two ascending, disjoint column sets as one ascending set. */
 function mergeColumns(a: CandleColumns, b: CandleColumns): CandleColumns {
   const n = a.ts.length;
@@ -49,21 +38,15 @@ function mergeColumns(a: CandleColumns, b: CandleColumns): CandleColumns {
   let j = 0;
   for (let k = 0; k < n + m; k++) {
     const fromA = j >= m || (i < n && a.ts[i]! < b.ts[j]!);
-    const src = fromA ? a : b;
-    const at = fromA ? i++ : j++;
-    out.ts[k] = src.ts[at]!;
-    out.open[k] = src.open[at]!;
-    out.high[k] = src.high[at]!;
-    out.low[k] = src.low[at]!;
-    out.close[k] = src.close[at]!;
-    out.volume[k] = src.volume[at]!;
+    if (fromA) copyCandle(out, k, a, i++);
+    else copyCandle(out, k, b, j++);
   }
   return out;
 }
 
 /** CSV rows without the header line. */
 function rowsText(candles: readonly Candle[]): string {
-  return formatCandleCsv(columnsOf(candles)).slice(CSV_HEADER.length + 1);
+  return formatCandleCsv(candlesToColumns(candles)).slice(CSV_HEADER.length + 1);
 }
 
 /** Cut an unfinished last line (no trailing LF) off the file; returns the bytes removed. */
@@ -130,7 +113,7 @@ export function openCsvCandleStore(path: string, market: Market, interval: Inter
   let pending: Candle[] = [];
 
   const lastTs = () => (appended.length > 0 ? appended[appended.length - 1]!.ts : columns.ts.length > 0 ? columns.ts[columns.ts.length - 1]! : -Infinity);
-  const allColumns = () => (appended.length > 0 ? mergeColumns(columns, columnsOf(appended)) : columns);
+  const allColumns = () => (appended.length > 0 ? mergeColumns(columns, candlesToColumns(appended)) : columns);
 
   return {
     description: `${path} (CSV)`,
@@ -158,7 +141,7 @@ export function openCsvCandleStore(path: string, market: Market, interval: Inter
         }
         return;
       }
-      const merged = mergeColumns(allColumns(), columnsOf(pending.sort((a, b) => a.ts - b.ts)));
+      const merged = mergeColumns(allColumns(), candlesToColumns(pending.sort((a, b) => a.ts - b.ts)));
       for (let i = 1; i < merged.ts.length; i++) {
         if (!(merged.ts[i]! > merged.ts[i - 1]!)) throw new RangeError(`${path}: candle ${merged.ts[i]} would be stored twice`);
       }

@@ -17,7 +17,7 @@ import {
 } from "../../core/risk/index.ts";
 import type { TradeRecord } from "../../core/stats/index.ts";
 import type { EnterIntent, ExitIntent, ExitReason, Intent, Strategy, StrategyPosition, StrategyView } from "../../core/strategy/index.ts";
-import type { CandleSeries } from "../data/index.ts";
+import { type CandleSeries, type MutableCandle, readCandle } from "../data/index.ts";
 import { type EngineSettings, simulatedRules } from "./config.ts";
 import { type EndReason, resultExitReason } from "./reasons.ts";
 import type { EngineDecision, EngineInput, EngineRun } from "./types.ts";
@@ -43,15 +43,6 @@ import type { EngineDecision, EngineInput, EngineRun } from "./types.ts";
  * allocation per candle unless something fills or a strategy emits an intent, and a one-market
  * run (the common case) calls the phases straight, without the timestamp merge.
  */
-
-interface MutableCandle {
-  ts: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-}
 
 interface MutablePosition {
   volume: number;
@@ -167,16 +158,8 @@ function newBook<P, S>(series: CandleSeries, strategy: Strategy<P, S>, params: P
 }
 
 function loadCandle(b: Book<unknown>): void {
-  const s = b.series;
-  const i = b.i;
-  const c = b.candle;
-  c.ts = s.ts[i]!;
-  c.open = s.open[i]!;
-  c.high = s.high[i]!;
-  c.low = s.low[i]!;
-  c.close = s.close[i]!;
-  c.volume = s.volume[i]!;
-  b.seen = i + 1;
+  readCandle(b.candle, b.series, b.i);
+  b.seen = b.i + 1;
 }
 
 /** The strategy's view of the position: null when flat or dust. */
