@@ -9,6 +9,7 @@ import {
   BITHUMB_REST_URL,
   BITHUMB_WS_PRIVATE_URL,
   BITHUMB_WS_URL,
+  decodeSecretsKey,
   DEFAULT_SIM_SPEED,
   envSchema,
   fileSchema,
@@ -26,7 +27,17 @@ export interface ConfigProblem {
 
 export type ConfigResult = { readonly ok: true; readonly config: AppConfig } | { readonly ok: false; readonly problems: readonly ConfigProblem[] };
 
-const SECRET_FIELDS = new Set(["BITHUMB_ACCESS_KEY", "BITHUMB_SECRET_KEY", "API_TOKEN", "SIM_SECRET_KEY", "SIM_ACCESS_KEY", "LIVE_TRADING_CONFIRM"]);
+const SECRET_FIELDS = new Set([
+  "BITHUMB_ACCESS_KEY",
+  "BITHUMB_SECRET_KEY",
+  "API_TOKEN",
+  "SIM_SECRET_KEY",
+  "SIM_ACCESS_KEY",
+  "LIVE_TRADING_CONFIRM",
+  "ADMIN_PASSWORD",
+  "SESSION_SECRET",
+  "SECRETS_KEY",
+]);
 
 /** Show what was received without ever echoing a secret. */
 function describeReceived(field: string, value: unknown): string {
@@ -165,7 +176,9 @@ export function loadConfig(options: LoadOptions): ConfigResult {
       embeddedSim,
     },
     database: { path: resolve(cwd, env.DATABASE_PATH ?? "data/bot.db") },
-    server: { host: env.HOST ?? "127.0.0.1", port: env.PORT ?? 3000, apiToken: env.API_TOKEN },
+    server: { host: env.HOST ?? "127.0.0.1", port: env.PORT ?? 3000, apiToken: env.API_TOKEN, trustProxy: env.TRUST_PROXY ?? false },
+    auth: { adminUser: env.ADMIN_USER, adminPassword: env.ADMIN_PASSWORD, sessionSecret: env.SESSION_SECRET, cookieSecure: env.COOKIE_SECURE },
+    secretsKey: env.SECRETS_KEY === undefined ? undefined : decodeSecretsKey(env.SECRETS_KEY),
     log: {
       level: env.LOG_LEVEL,
       format: env.LOG_FORMAT ?? (env.NODE_ENV === "production" || !process.stdout.isTTY ? "json" : "pretty"),
@@ -185,7 +198,7 @@ export function loadConfig(options: LoadOptions): ConfigResult {
     strategy,
     risk,
     runtime,
-    secrets: [accessKey, secretKey, env.API_TOKEN, env.SIM_SECRET_KEY, env.LIVE_TRADING_CONFIRM].filter(
+    secrets: [accessKey, secretKey, env.API_TOKEN, env.SIM_SECRET_KEY, env.LIVE_TRADING_CONFIRM, env.ADMIN_PASSWORD, env.SESSION_SECRET, env.SECRETS_KEY].filter(
       (s): s is string => typeof s === "string" && s.length >= 4,
     ),
   };

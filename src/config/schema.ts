@@ -68,6 +68,24 @@ const bool = z.preprocess(
   z.boolean({ error: "true or false" }).optional(),
 );
 
+/** User names: letters, digits, `.`, `_`, `-` (they appear in audit rows and URLs). */
+export const USER_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
+export const USER_NAME_HINT = "1 to 32 letters, digits, '.', '_' or '-', starting with a letter or digit";
+/** NIST SP 800-63B: at least 8 characters, long passphrases allowed (capped so hashing stays bounded). */
+export const PASSWORD_MIN_LENGTH = 8;
+export const PASSWORD_MAX_LENGTH = 256;
+
+export const COOKIE_SECURE_MODES = ["auto", "true", "false"] as const;
+export type CookieSecureMode = (typeof COOKIE_SECURE_MODES)[number];
+
+/** SECRETS_KEY as 32 key bytes, or undefined when it is not base64 (or base64url) of exactly 32 bytes. */
+export function decodeSecretsKey(text: string): Uint8Array | undefined {
+  const trimmed = text.trim();
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed)) return undefined;
+  const bytes = Buffer.from(trimmed.replace(/-/g, "+").replace(/_/g, "/"), "base64");
+  return bytes.length === 32 ? new Uint8Array(bytes) : undefined;
+}
+
 /** Environment variables, by their names (so error lines can name exactly what to fix). */
 export const envSchema = z.object({
   TRADING_MODE: z.preprocess(
@@ -101,6 +119,27 @@ export const envSchema = z.object({
   SIM_FEE_RATE: numberIn(0, 0.05),
   SIM_INITIAL_KRW: numberIn(0, 1e13),
   TRADING_ENABLED: bool,
+  /** Name of the first admin, created on the first start when no user exists. */
+  ADMIN_USER: z.preprocess(emptyToUndefined, z.string().regex(USER_NAME_RE, USER_NAME_HINT).default("admin")),
+  /** The first admin's password (first start only); when unset, main generates one and prints it once. */
+  ADMIN_PASSWORD: z.preprocess(emptyToUndefined, z.string().min(PASSWORD_MIN_LENGTH, `at least ${PASSWORD_MIN_LENGTH} characters`).max(PASSWORD_MAX_LENGTH, `at most ${PASSWORD_MAX_LENGTH} characters`).optional()),
+  /** Key for the session JWTs; when unset a random one per process (sessions then refresh after a restart). */
+  SESSION_SECRET: z.preprocess(emptyToUndefined, z.string().min(32, "at least 32 characters (e.g. `openssl rand -base64 32`)").optional()),
+  /** AES-256 key for secrets stored in the database: base64 of exactly 32 bytes. */
+  SECRETS_KEY: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .refine((s) => decodeSecretsKey(s) !== undefined, "base64 of exactly 32 random bytes (e.g. `openssl rand -base64 32`)")
+      .optional(),
+  ),
+  /** auto: Secure cookies when the request came over HTTPS (directly or via a trusted proxy). */
+  COOKIE_SECURE: z.preprocess(
+    (v) => (typeof v === "string" ? emptyToUndefined(v.toLowerCase()) : v),
+    z.enum(COOKIE_SECURE_MODES, { error: `one of ${COOKIE_SECURE_MODES.join(", ")}` }).default("auto"),
+  ),
+  /** Behind a reverse proxy: take the client address and scheme from X-Forwarded-For / -Proto. */
+  TRUST_PROXY: bool,
 });
 export type EnvInput = z.input<typeof envSchema>;
 export type EnvConfig = z.output<typeof envSchema>;
@@ -132,7 +171,26 @@ export interface AppConfig {
     readonly embeddedSim: boolean;
   };
   readonly database: { readonly path: string };
-  readonly server: { readonly host: string; readonly port: number; readonly apiToken?: string };
+  readonly server: {
+    readonly host: string;
+    readonly port: number;
+    readonly apiToken?: string;
+    /** Behind a reverse proxy: client address and scheme from X-Forwarded-For / X-Forwarded-Proto. */
+    readonly trustProxy: boolean;
+  };
+  /** Dashboard users and sessions (src/server/auth). */
+  readonly auth: {
+    /** The first admin's name (created on the first start when no user exists). */
+    readonly adminUser: string;
+    /** The first admin's password; unset = main generates one and prints it once. */
+    readonly adminPassword?: string;
+    /** Session JWT key; unset = random per process. */
+    readonly sessionSecret?: string;
+    /** Secure cookies: always (`true`), never (`false`), or when the request came over HTTPS (`auto`). */
+    readonly cookieSecure: CookieSecureMode;
+  };
+  /** AES-256-GCM key for secrets at rest (exchange keys, alert channel credentials); unset = saving secrets is refused. */
+  readonly secretsKey?: Uint8Array;
   readonly log: { readonly level: (typeof LOG_LEVELS)[number]; readonly format: "json" | "pretty" };
   readonly sim: {
     readonly port: number;
