@@ -29,7 +29,8 @@ let rest: BithumbRestClient;
 const dir = tempDir();
 
 beforeAll(async () => {
-  sim = await startSimulator({ markets: [BTC, XRP], seed: 5, clock: (start) => (simClock = new SimulatedClock(start)) });
+  // Pinned to 9 days into the data: the restart case needs the market to cross its bid while the bot is down.
+  sim = await startSimulator({ markets: [BTC, XRP], seed: 5, startIndex: 9 * 1_440, clock: (start) => (simClock = new SimulatedClock(start)) });
   rest = new BithumbRestClient({ baseUrl: sim.restUrl, clock: wall, timeoutMs: 3_000, retry: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 100 } });
 });
 
