@@ -1,6 +1,6 @@
 import { Database, type Statement } from "bun:sqlite";
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import { mkdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { drizzle, type BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
 import { migrate } from "drizzle-orm/bun-sqlite/migrator";
@@ -76,12 +76,30 @@ export function openDb(options: OpenDbOptions): DbHandle {
   sqlite.exec("PRAGMA foreign_keys = ON;");
   sqlite.exec("PRAGMA busy_timeout = 5000;");
   const db = drizzle({ client: sqlite, schema });
-  if (!options.readonly) migrate(db, { migrationsFolder: options.migrationsFolder ?? DEFAULT_MIGRATIONS_FOLDER });
+  const folder = options.migrationsFolder ?? DEFAULT_MIGRATIONS_FOLDER;
+  if (!options.readonly && migrationsPending(sqlite, folder)) migrate(db, { migrationsFolder: folder });
   const close = () => {
     dropStatements();
     closeNow(sqlite);
   };
   return { db, sqlite, path: options.path, close };
+}
+
+/**
+ * True unless the newest migration in the journal is already recorded. drizzle's `migrate` reads
+ * and hashes every SQL file on each open; short-lived tools (a backtest storing its run) skip that.
+ */
+function migrationsPending(sqlite: Database, folder: string): boolean {
+  try {
+    const journal = JSON.parse(readFileSync(join(folder, "meta", "_journal.json"), "utf8")) as { entries: { when: number }[] };
+    const newest = journal.entries.at(-1)?.when ?? 0;
+    const stmt = sqlite.prepare("SELECT max(created_at) AS applied FROM __drizzle_migrations");
+    const row = stmt.get() as { applied: number | null } | null;
+    stmt.finalize();
+    return !(row?.applied != null && Number(row.applied) >= newest);
+  } catch {
+    return true; // no migrations table yet (a new database) or no journal: let drizzle decide
+  }
 }
 
 /**
