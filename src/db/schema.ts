@@ -237,3 +237,107 @@ export const backtestRuns = sqliteTable("backtest_runs", {
   error: text("error"),
   finishedAt: integer("finished_at"),
 });
+
+/**
+ * Dashboard users (issue 6). Passwords are argon2id hashes (Bun.password); `failed_logins` and
+ * `locked_until` carry the per-user login lockout across restarts.
+ */
+export const users = sqliteTable("users", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  name: text("name").notNull().unique(),
+  passwordHash: text("password_hash").notNull(),
+  /** viewer | operator | admin */
+  role: text("role").notNull().default("viewer"),
+  /** ko | en */
+  lang: text("lang").notNull().default("ko"),
+  disabled: integer("disabled", { mode: "boolean" }).notNull().default(false),
+  /** Consecutive failed logins since the last success. */
+  failedLogins: integer("failed_logins").notNull().default(0),
+  lockedUntil: integer("locked_until"),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/**
+ * Login sessions: one row per refresh token. Refreshing rotates the token (the old row is revoked
+ * with reason `rotated`, a new row joins the same `family_id`); presenting a rotated token again
+ * revokes the whole family (theft detection). Only the SHA-256 of the token's secret is stored.
+ */
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id),
+    refreshHash: text("refresh_hash").notNull(),
+    familyId: text("family_id").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    revokedAt: integer("revoked_at"),
+    /** rotated | logout | reuse | password | disabled | admin */
+    revokeReason: text("revoke_reason"),
+    createdAt: integer("created_at").notNull(),
+    lastUsedAt: integer("last_used_at").notNull(),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+  },
+  (t) => [index("sessions_family").on(t.familyId), index("sessions_user").on(t.userId)],
+);
+
+/** Machine tokens for /api/v1: scoped, revocable, only the SHA-256 of the secret stored. */
+export const apiTokens = sqliteTable("api_tokens", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  name: text("name").notNull().unique(),
+  tokenHash: text("token_hash").notNull(),
+  /** JSON array of scopes: read | trade | admin. */
+  scopes: text("scopes").notNull(),
+  createdBy: text("created_by").notNull(),
+  createdAt: integer("created_at").notNull(),
+  lastUsedAt: integer("last_used_at"),
+  /** Optional end of validity (epoch ms); null = until revoked. */
+  expiresAt: integer("expires_at"),
+  revokedAt: integer("revoked_at"),
+});
+
+/** Secrets at rest (exchange keys, …): AES-256-GCM ciphertext (tag appended) and IV, base64. */
+export const secrets = sqliteTable("secrets", {
+  key: text("key").primaryKey(),
+  ciphertext: text("ciphertext").notNull(),
+  iv: text("iv").notNull(),
+  updatedBy: text("updated_by").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/** Alert channels managed from the dashboard (src/alerts); secret fields in `config` are sealed by the secrets box. */
+export const alertChannels = sqliteTable("alert_channels", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  /** telegram | slack | email | webhook */
+  kind: text("kind").notNull(),
+  name: text("name").notNull(),
+  enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+  /** JSON object; secret fields hold sealed strings, never plaintext. */
+  config: text("config").notNull(),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+  updatedBy: text("updated_by").notNull(),
+});
+
+/** Every alert raised, with its delivery results per channel (src/alerts). */
+export const alerts = sqliteTable(
+  "alerts",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    ts: integer("ts").notNull(),
+    /** info | warning | critical */
+    severity: text("severity").notNull(),
+    /** De-duplication key, e.g. `halt:KRW-BTC`. */
+    key: text("key").notNull(),
+    title: text("title").notNull(),
+    text: text("text").notNull(),
+    /** JSON: delivery result per channel. */
+    channelsJson: text("channels_json").notNull().default("[]"),
+    /** True when rate limiting or de-duplication kept it from being sent. */
+    suppressed: integer("suppressed", { mode: "boolean" }).notNull().default(false),
+  },
+  (t) => [index("alerts_ts").on(t.ts), index("alerts_key_ts").on(t.key, t.ts)],
+);
