@@ -58,7 +58,7 @@ import { createLogger } from "../src/log.ts";
 import { Metrics } from "../src/metrics/index.ts";
 import { type Cause, CauseTracker, cpuNow, TracedClock, TracedPrivateStream } from "./support/causes.ts";
 import { FakeExchange } from "./support/fake-exchange.ts";
-import { formatPercentiles, LoopLagProbe, percentiles, type Percentiles, type ProcessSample, ProcessSampler, slope } from "./support/stats.ts";
+import { formatPercentiles, growingTypes, LoopLagProbe, percentiles, type Percentiles, type ProcessSample, ProcessSampler, slope } from "./support/stats.ts";
 import { PriceWalks, syntheticMarkets } from "./support/synthetic-market.ts";
 import { type PumpReport, SyntheticTradeStream } from "./support/trade-stream.ts";
 
@@ -199,6 +199,8 @@ interface RuntimeFigures extends PhaseFigures {
   readonly tradeCaused: readonly TradeCaused[];
   readonly fromDue: Percentiles;
   readonly warmupMs: number;
+  /** `performance.now()` when the pump (and the sampler) started. */
+  readonly pumpStartedAt: number;
   readonly report: () => Promise<void>;
 }
 
@@ -275,6 +277,7 @@ async function runtimeRun(): Promise<RuntimeFigures> {
         }, SCRAPE_SECONDS * 1000)
       : null;
   const placedBefore = placed.length;
+  const pumpStartedAt = performance.now();
   sampler.start(1_000, GC_SAMPLE_EVERY);
   lag.start();
   const pump = await stream.pump(SECONDS * 1000);
@@ -296,6 +299,7 @@ async function runtimeRun(): Promise<RuntimeFigures> {
     placed: measured,
     tradeCaused,
     warmupMs,
+    pumpStartedAt,
     report: async () => {
       const db = handle.db;
       const seconds = pump.elapsedMs / 1000;
@@ -387,6 +391,12 @@ console.log(`RSS / heap / CPU per second (* = after a forced full GC; pauses ${r
 console.log(samples.map((s) => `  ${s.t.toFixed(0).padStart(3)} s${s.afterGc ? "*" : " "} rss ${s.rssMb.toFixed(1).padStart(6)}  heap ${s.heapUsedMb.toFixed(1).padStart(6)}  cpu ${(s.cpuCores * 100).toFixed(0).padStart(3)} %`).join("\n"));
 line(`RSS slope, last ${window} s, every sample`, `${rawSlope.toFixed(2)} MB/min (GC sawtooth included)`);
 line(`live RSS / heap slope, last ${window} s`, `${liveRssSlope.toFixed(2)} / ${liveHeapSlope.toFixed(2)} MB/min (${liveTail.length} post-GC samples: ${liveTail.map((s) => s.rssMb.toFixed(1)).join(", ")} MB RSS)`);
+const firstLive = live.find((s) => s.t >= 10);
+const lastLive = live[live.length - 1];
+if (firstLive && lastLive && lastLive !== firstLive) {
+  line(`live memory ${firstLive.t.toFixed(0)} s -> ${lastLive.t.toFixed(0)} s`, `heap ${firstLive.heapUsedMb.toFixed(1)} -> ${lastLive.heapUsedMb.toFixed(1)} MB, RSS ${firstLive.rssMb.toFixed(1)} -> ${lastLive.rssMb.toFixed(1)} MB, orders placed meanwhile ${run.placed.filter((p) => p.at - run.pumpStartedAt >= firstLive.t * 1000 && p.at - run.pumpStartedAt <= lastLive.t * 1000).length}`);
+  line("  object types growing most", growingTypes(firstLive, lastLive).map((g) => `${g.type} ${g.from}->${g.to}`).join(", ") || "none");
+}
 line("ratios to the baseline", `p99 ${(run.latency.p99 / base.latency.p99).toFixed(0)}x, loop-lag p99 ${(run.loopLag.p99 / base.loopLag.p99).toFixed(1)}x, CPU ${(run.sampler.meanCpu() / base.sampler.meanCpu()).toFixed(1)}x, RSS +${mb(rssMax - Math.max(...base.sampler.samples.map((s) => s.rssMb)))}`);
 
 const verdict = (ok: boolean) => (ok ? "MET" : "NOT MET");

@@ -1,3 +1,4 @@
+import { heapStats } from "bun:jsc";
 import { quantileSorted } from "../../src/backtest/compare/index.ts";
 
 /**
@@ -66,6 +67,19 @@ export interface ProcessSample {
   readonly cpuCores: number;
   /** Taken right after a forced full collection (then RSS and heap are the live memory). */
   readonly afterGc: boolean;
+  /** After a collection only: live objects per JSC type. */
+  readonly objectTypes?: Readonly<Record<string, number>>;
+}
+
+/** Object types whose live count grew most between two post-GC samples, largest growth first. */
+export function growingTypes(from: ProcessSample, to: ProcessSample, top = 8): { type: string; from: number; to: number }[] {
+  const a = from.objectTypes ?? {};
+  const b = to.objectTypes ?? {};
+  return Object.keys(b)
+    .map((type) => ({ type, from: a[type] ?? 0, to: b[type] ?? 0 }))
+    .filter((x) => x.to > x.from)
+    .sort((x, y) => y.to - y.from - (x.to - x.from))
+    .slice(0, top);
 }
 
 const MB = 1024 * 1024;
@@ -114,7 +128,15 @@ export class ProcessSampler {
     const now = performance.now();
     const cpu = process.cpuUsage(this.lastCpu);
     const mem = process.memoryUsage();
-    this.samples.push({ t: (now - this.t0) / 1000, rssMb: mem.rss / MB, heapUsedMb: mem.heapUsed / MB, cpuCores: (cpu.user + cpu.system) / 1000 / (now - this.lastWall), afterGc });
+    const heap = afterGc ? heapStats() : undefined;
+    this.samples.push({
+      t: (now - this.t0) / 1000,
+      rssMb: mem.rss / MB,
+      heapUsedMb: mem.heapUsed / MB,
+      cpuCores: (cpu.user + cpu.system) / 1000 / (now - this.lastWall),
+      afterGc,
+      objectTypes: heap ? { ...heap.objectTypeCounts } : undefined,
+    });
     this.lastWall = now;
     this.lastCpu = process.cpuUsage();
   }
