@@ -26,3 +26,5 @@ export { BITHUMB_REST_BASE_URL, BITHUMB_WS_PRIVATE_URL, BITHUMB_WS_PUBLIC_URL, C
 export { BithumbWsClient } from "./ws/client.ts";
 export type { BithumbWsClientOptions, ReconnectPolicy, SocketFactory, WsCredentials, WsStats } from "./ws/client.ts";
 export type { PrivateSubscription, WsFormat } from "./ws/subscriptions.ts";
+export { outcomeOf } from "./observer.ts";
+export type { RateLimitReport, RequestOutcome, RequestReport, RestObserver, WsFrameKind, WsObserver, WsProblemKind } from "./observer.ts";

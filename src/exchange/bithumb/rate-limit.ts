@@ -86,11 +86,12 @@ export class RateLimiter<G extends string = EndpointGroup> {
   }
 
   /**
-   * Wait for a slot in `group`. Resolves when the request may start; rejects with
-   * `RetryableError('rate_limited')` when that is more than `maxWaitMs` away (or when the group
-   * is blocked that long), and with the signal's reason when aborted.
+   * Wait for a slot in `group`. Resolves when the request may start, with the time waited in ms
+   * (0 when the slot was free; for metrics); rejects with `RetryableError('rate_limited')` when
+   * the slot is more than `maxWaitMs` away (or the group is blocked that long), and with the
+   * signal's reason when aborted.
    */
-  async acquire(group: G, signal?: AbortSignal): Promise<void> {
+  async acquire(group: G, signal?: AbortSignal): Promise<number> {
     const state = this.state(group);
     const deadline = this.clock.now() + this.maxWaitMs;
     const startedAt = this.clock.now();
@@ -106,10 +107,11 @@ export class RateLimiter<G extends string = EndpointGroup> {
       if (state.blockedUntil <= this.clock.now()) break;
     }
     state.stats.acquired++;
-    if (waited) {
-      state.stats.waits++;
-      state.stats.waitedMs += this.clock.now() - startedAt;
-    }
+    if (!waited) return 0;
+    const waitedMs = this.clock.now() - startedAt;
+    state.stats.waits++;
+    state.stats.waitedMs += waitedMs;
+    return waitedMs;
   }
 
   /** The server said 429: no request of `group` starts before `untilMs` (epoch ms). */

@@ -20,6 +20,7 @@ import type { Clock } from "../../../ports/clock.ts";
 import type { BatchCancelResult, CancelResult, CandleQuery, Exchange, OrderListQuery, OrderPage } from "../../../ports/exchange.ts";
 import type { Logger } from "../../../log.ts";
 import { MarketRulesCache } from "../market-rules.ts";
+import type { RestObserver } from "../observer.ts";
 import { createRestRateLimiter, type EndpointGroup, type RateLimiter } from "../rate-limit.ts";
 import { CANDLE_PATHS, MAX_CANDLES_PER_REQUEST, PATHS } from "../urls.ts";
 import { parseJsonText } from "../wire.ts";
@@ -90,6 +91,11 @@ export interface BithumbRestClientOptions {
   readonly checkMarketRules?: boolean;
   /** Items per `POST /v2/orders/batch` (default 30, API.md 4.7.2; 20 before 2026-08-20). */
   readonly maxBatchOrders?: number;
+  /**
+   * Told about every HTTP attempt (endpoint template, method, duration, outcome) and every
+   * rate-limit wait; `bindExchangeMetrics(metrics)` from src/metrics makes one. Optional.
+   */
+  readonly observer?: RestObserver;
 }
 
 /** One batch create, item by item: acks for placed orders, reasons for refused ones. */
@@ -168,6 +174,7 @@ export class BithumbRestClient implements Exchange {
       random: options.random ?? Math.random,
       signer,
       logger: options.logger,
+      observer: options.observer,
     });
     this.lookupRetry = options.lookupRetry ?? { ...options.retry, maxAttempts: Math.max(3, options.retry.maxAttempts) };
     this.rulesCache = new MarketRulesCache({

@@ -1,6 +1,7 @@
 import { FatalError, isExchangeError, RetryableError } from "../../../core/errors.ts";
 import { type Clock, sleep } from "../../../ports/clock.ts";
 import type { Logger } from "../../../log.ts";
+import { notify, outcomeOf, type RequestOutcome, type RestObserver } from "../observer.ts";
 import type { EndpointGroup, RateLimiter } from "../rate-limit.ts";
 import { joinUrl } from "../urls.ts";
 import { classifyHttpError, escalateClockSkew, networkError, timeoutError } from "./errors.ts";
@@ -43,6 +44,8 @@ export interface TransportOptions {
   readonly random: () => number;
   readonly signer?: BithumbSigner;
   readonly logger?: Logger;
+  /** Told about every attempt and every rate-limit wait (metrics); absent = no extra work. */
+  readonly observer?: RestObserver;
 }
 
 /**
@@ -73,7 +76,7 @@ export class HttpTransport {
     let expiredOnce = false;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.once(spec);
+        return await this.once(spec, attempt);
       } catch (error) {
         if (isExchangeError(error) && error.code === "expired_jwt" && error.kind === "retryable") {
           if (expiredOnce) throw escalateClockSkew(error);
@@ -88,22 +91,62 @@ export class HttpTransport {
     }
   }
 
-  /** One attempt: wait for a rate-limit slot, sign, send under the deadline, classify. */
-  async once(spec: RequestSpec): Promise<string> {
+  /**
+   * One attempt: wait for a rate-limit slot, sign, send under the deadline, classify. `attempt`
+   * (1-based) is only passed on to the observer.
+   */
+  async once(spec: RequestSpec, attempt = 1): Promise<string> {
     const { clock, limiter } = this.options;
     const endpoint = endpointName(spec);
-    await limiter.acquire(spec.group);
+    await this.acquireSlot(spec.group);
     const encoded = encodeRequest(spec.method, spec.params);
     const url = joinUrl(this.options.baseUrl, spec.path) + (encoded.query ? `?${encoded.query}` : "");
     // Signed after the rate-limit wait so the token's timestamp is fresh when it arrives.
     const headers = await this.headers(spec, encoded.hashInput, encoded.body !== undefined);
     const started = clock.now();
-    const { status, text, retryAfter } = await this.fetchWithDeadline(url, { method: spec.method, headers, body: encoded.body }, endpoint);
+    let answer: { status: number; text: string; retryAfter: string | null };
+    try {
+      answer = await this.fetchWithDeadline(url, { method: spec.method, headers, body: encoded.body }, endpoint);
+    } catch (error) {
+      this.report(spec, attempt, started, outcomeOf(error), undefined, isExchangeError(error) ? error.code : undefined);
+      throw error;
+    }
+    const { status, text, retryAfter } = answer;
     this.options.logger?.debug({ endpoint, status, ms: clock.now() - started }, "bithumb request");
-    if (status >= 200 && status < 300) return text;
+    if (status >= 200 && status < 300) {
+      this.report(spec, attempt, started, "ok", status, undefined);
+      return text;
+    }
     const error = classifyHttpError({ status, bodyText: text, retryAfter, endpoint, now: clock.now() });
+    this.report(spec, attempt, started, outcomeOf(error), status, error.code);
     if (status === 429) limiter.blockFor(spec.group, error.retryAfterMs);
     throw error;
+  }
+
+  /** Wait for the group's slot; waits and refusals go to the observer. */
+  private async acquireSlot(group: EndpointGroup): Promise<void> {
+    const { limiter, observer, clock, logger } = this.options;
+    if (observer === undefined) {
+      await limiter.acquire(group);
+      return;
+    }
+    const startedAt = clock.now();
+    try {
+      const waitedMs = await limiter.acquire(group);
+      if (waitedMs > 0) notify(observer, logger, (o) => o.onRateLimit?.({ group, waitedMs, refused: false }));
+    } catch (error) {
+      if (isExchangeError(error) && error.code === "rate_limited") {
+        notify(observer, logger, (o) => o.onRateLimit?.({ group, waitedMs: clock.now() - startedAt, refused: true }));
+      }
+      throw error;
+    }
+  }
+
+  private report(spec: RequestSpec, attempt: number, started: number, outcome: RequestOutcome, status: number | undefined, code: string | undefined): void {
+    const { observer, clock, logger } = this.options;
+    if (observer === undefined) return;
+    const report = { endpoint: spec.path, method: spec.method, group: spec.group, outcome, durationMs: clock.now() - started, status, code, attempt };
+    notify(observer, logger, (o) => o.onRequest?.(report));
   }
 
   private async headers(spec: RequestSpec, hashInput: string, hasBody: boolean): Promise<Record<string, string>> {

@@ -4,6 +4,7 @@ import type { Clock, TimerId } from "../../../ports/clock.ts";
 import type { MarketStream, StreamEvent, StreamSubscription } from "../../../ports/market-stream.ts";
 import type { Logger } from "../../../log.ts";
 import { BithumbSigner } from "../http/sign.ts";
+import { notify, type WsObserver, type WsProblemKind } from "../observer.ts";
 import { RateLimiter, WS_CONNECT_LIMITS } from "../rate-limit.ts";
 import { decodeFrame, parseWsMessage, type WsMessage } from "./parse.ts";
 import { buildRequestFrame, type PrivateSubscription, watchedMarkets, type WsFormat } from "./subscriptions.ts";
@@ -64,6 +65,12 @@ export interface BithumbWsClientOptions {
   readonly ticket?: () => string;
   /** Opens the socket (default Bun's native WebSocket); tests and proxies may replace it. */
   readonly createSocket?: SocketFactory;
+  /**
+   * Told about connects, disconnects, every parsed frame (kind and lag), problems and
+   * connection-attempt rate-limit waits; `bindStreamMetrics(metrics, ...)` from src/metrics makes
+   * one. Optional.
+   */
+  readonly observer?: WsObserver;
 }
 
 export interface WsStats {
@@ -96,6 +103,7 @@ export class BithumbWsClient implements MarketStream {
   private readonly ticket: () => string;
   private readonly createSocket: SocketFactory;
   private readonly url: string;
+  private readonly observer?: WsObserver;
 
   private readonly listeners = new Set<Listener>();
   private publicSub: StreamSubscription = {};
@@ -136,6 +144,7 @@ export class BithumbWsClient implements MarketStream {
     this.connectLimiter = options.connectLimiter ?? new RateLimiter({ clock: options.clock, limits: WS_CONNECT_LIMITS, maxWaitMs: 10_000 });
     this.ticket = options.ticket ?? (() => crypto.randomUUID());
     this.createSocket = options.createSocket ?? nativeSocket;
+    this.observer = options.observer;
     if (!(this.keepAliveMs > 0)) throw new RangeError(`keepAlive.intervalMs must be > 0, got ${this.keepAliveMs}`);
   }
 
@@ -212,8 +221,9 @@ export class BithumbWsClient implements MarketStream {
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
+    let opened = false;
     try {
-      await this.connectLimiter.acquire("ws:connect");
+      await this.acquireConnectSlot();
       const headers: Record<string, string> = this.signer ? { authorization: await this.signer.authorization() } : {};
       if (this.stopped) return;
       const generation = ++this.generation;
@@ -221,7 +231,10 @@ export class BithumbWsClient implements MarketStream {
       socket.binaryType = "arraybuffer";
       this.socket = socket;
       this.counters.connects++;
-      socket.addEventListener("open", () => generation === this.generation && this.onOpen());
+      socket.addEventListener("open", () => {
+        opened = true;
+        if (generation === this.generation) this.onOpen();
+      });
       socket.addEventListener("message", (event) => generation === this.generation && this.onMessage(event.data));
       // A protocol pong proves liveness like any frame (Bun's WebSocket emits "pong"; the DOM typing does not know it).
       (socket as EventTarget).addEventListener("pong", () => {
@@ -230,12 +243,37 @@ export class BithumbWsClient implements MarketStream {
       socket.addEventListener("error", () => generation === this.generation && this.logger?.warn({ url: this.url }, "websocket error"));
       socket.addEventListener("close", (event) => {
         if (this.closed && this.stopped) this.closed();
-        if (generation === this.generation) this.onClose(`close ${event.code}${event.reason ? ` ${event.reason}` : ""}`);
+        if (generation !== this.generation) return;
+        // A socket that never opened is a failed attempt (refused upgrade, unreachable host).
+        if (!opened && !this.stopped) this.problem("connect");
+        this.onClose(`close ${event.code}${event.reason ? ` ${event.reason}` : ""}`);
       });
     } catch (error) {
+      this.problem("connect");
       this.emit({ type: "error", ts: this.clock.now(), message: `connect failed: ${error instanceof Error ? error.message : String(error)}` });
       this.scheduleReconnect();
     }
+  }
+
+  /** The connection-attempt slot; waits and refusals go to the observer. */
+  private async acquireConnectSlot(): Promise<void> {
+    const observer = this.observer;
+    if (observer === undefined) {
+      await this.connectLimiter.acquire("ws:connect");
+      return;
+    }
+    const startedAt = this.clock.now();
+    try {
+      const waitedMs = await this.connectLimiter.acquire("ws:connect");
+      if (waitedMs > 0) notify(observer, this.logger, (o) => o.onRateLimit?.({ group: "ws:connect", waitedMs, refused: false }));
+    } catch (error) {
+      notify(observer, this.logger, (o) => o.onRateLimit?.({ group: "ws:connect", waitedMs: this.clock.now() - startedAt, refused: true }));
+      throw error;
+    }
+  }
+
+  private problem(kind: WsProblemKind): void {
+    if (this.observer !== undefined) notify(this.observer, this.logger, (o) => o.onProblem?.(kind));
   }
 
   private onOpen(): void {
@@ -246,6 +284,8 @@ export class BithumbWsClient implements MarketStream {
     this.staleMarkets.clear();
     this.sendSubscription();
     this.emit({ type: "connected", ts: now });
+    const reconnect = this.everConnected;
+    if (this.observer !== undefined) notify(this.observer, this.logger, (o) => o.onConnected?.(reconnect));
     if (this.everConnected) {
       this.counters.reconnects++;
       this.emit({ type: "resync", ts: now, reason: "reconnected", markets: [] });
@@ -268,6 +308,7 @@ export class BithumbWsClient implements MarketStream {
     this.clearTimer("stable");
     this.clearTimer("watchdog");
     if (wasOpen || !this.stopped) this.emit({ type: "disconnected", ts: this.clock.now(), reason });
+    if (wasOpen && this.observer !== undefined) notify(this.observer, this.logger, (o) => o.onDisconnected?.(reason));
     if (!this.stopped) this.scheduleReconnect();
   }
 
@@ -275,6 +316,7 @@ export class BithumbWsClient implements MarketStream {
     if (this.isOpen) {
       this.isOpen = false;
       this.emit({ type: "disconnected", ts: this.clock.now(), reason });
+      if (this.observer !== undefined) notify(this.observer, this.logger, (o) => o.onDisconnected?.(reason));
     }
     this.generation++;
     this.closed = undefined;
@@ -316,6 +358,7 @@ export class BithumbWsClient implements MarketStream {
       if (!this.isOpen) return;
       if (this.clock.now() - this.lastReceived > 2 * this.keepAliveMs) {
         this.counters.keepAliveTimeouts++;
+        this.problem("keepalive_timeout");
         this.logger?.warn({ url: this.url, silentMs: this.clock.now() - this.lastReceived }, "websocket silent; reconnecting");
         this.abandonConnection("keep-alive timeout");
         return;
@@ -380,11 +423,20 @@ export class BithumbWsClient implements MarketStream {
       message = parseWsMessage(decodeFrame(data));
     } catch (error) {
       this.counters.parseErrors++;
+      this.problem("parse");
       const detail = error instanceof ParseError ? error.message : error instanceof Error ? error.message : String(error);
       this.emit({ type: "error", ts: this.clock.now(), message: `bad frame: ${detail}` });
       return;
     }
+    if (this.observer !== undefined) this.observeMessage(this.observer, message);
     this.dispatch(message);
+  }
+
+  private observeMessage(observer: WsObserver, message: WsMessage): void {
+    const stamp = messageTimestamp(message);
+    const lagMs = stamp === undefined ? undefined : this.lastReceived - stamp;
+    notify(observer, this.logger, (o) => o.onMessage?.(message.kind, lagMs));
+    if (message.kind === "error") this.problem("server");
   }
 
   private dispatch(message: WsMessage): void {
@@ -434,5 +486,23 @@ export class BithumbWsClient implements MarketStream {
     const id = this.timers[key];
     if (id !== undefined) this.clock.clearTimeout(id);
     this.timers[key] = undefined;
+  }
+}
+
+/** The exchange's own timestamp of a message, when it carries one. */
+function messageTimestamp(message: WsMessage): number | undefined {
+  switch (message.kind) {
+    case "ticker":
+      return message.ticker.timestamp;
+    case "trade":
+      return message.trade.timestamp;
+    case "orderbook":
+      return message.orderbook.timestamp;
+    case "myOrder":
+      return message.order.timestamp;
+    case "myAsset":
+      return message.asset.timestamp;
+    default:
+      return undefined;
   }
 }

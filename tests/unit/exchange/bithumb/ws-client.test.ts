@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ServerWebSocket } from "bun";
 import { jwtVerify } from "jose";
 import { afterEach, describe, expect, it } from "vitest";
 import { SimulatedClock } from "../../../../src/clock/simulated.ts";
 import { RateLimiter } from "../../../../src/exchange/bithumb/rate-limit.ts";
 import { BithumbWsClient, type BithumbWsClientOptions } from "../../../../src/exchange/bithumb/ws/client.ts";
 import type { StreamEvent } from "../../../../src/ports/market-stream.ts";
+import { startWsServer, waitFor, type WsServer } from "./ws-server.ts";
 
 /**
  * The WebSocket client against a local Bun.serve WebSocket server. Socket I/O is real (loopback);
@@ -15,73 +15,6 @@ import type { StreamEvent } from "../../../../src/ports/market-stream.ts";
  */
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, "../../../fixtures/bithumb", name), "utf8");
-
-interface WsServer {
-  readonly url: string;
-  readonly sockets: ServerWebSocket<{ id: number }>[];
-  /** Text frames received, with the connection they came on. */
-  readonly frames: { conn: number; data: string }[];
-  readonly handshakes: Headers[];
-  /** Protocol-level ping frames received. */
-  pings: number;
-  refuseUpgrades: boolean;
-  /** Optional reply to each frame. */
-  onFrame?: (ws: ServerWebSocket<{ id: number }>, data: string) => void;
-  latest(): ServerWebSocket<{ id: number }>;
-  stop(): Promise<void>;
-}
-
-async function startWsServer(): Promise<WsServer> {
-  const sockets: ServerWebSocket<{ id: number }>[] = [];
-  const frames: { conn: number; data: string }[] = [];
-  const handshakes: Headers[] = [];
-  const state: WsServer = {
-    url: "",
-    sockets,
-    frames,
-    handshakes,
-    pings: 0,
-    refuseUpgrades: false,
-    latest: () => sockets[sockets.length - 1]!,
-    stop: async () => {},
-  };
-  const server = Bun.serve<{ id: number }>({
-    hostname: "127.0.0.1",
-    port: 0,
-    fetch(req, srv) {
-      handshakes.push(req.headers);
-      if (state.refuseUpgrades) return new Response("refused", { status: 429 });
-      return srv.upgrade(req, { data: { id: handshakes.length } }) ? undefined : new Response("upgrade failed", { status: 400 });
-    },
-    websocket: {
-      open(ws) {
-        sockets.push(ws);
-      },
-      message(ws, message) {
-        const data = typeof message === "string" ? message : new TextDecoder().decode(message);
-        frames.push({ conn: ws.data.id, data });
-        state.onFrame?.(ws, data);
-      },
-      ping() {
-        state.pings++;
-      },
-    },
-  });
-  return Object.assign(state, {
-    url: `ws://127.0.0.1:${server.port}/websocket/v1`,
-    stop: async () => {
-      await server.stop(true);
-    },
-  });
-}
-
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 3_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(3);
-  }
-}
 
 let server: WsServer | undefined;
 let client: BithumbWsClient | undefined;
