@@ -32,6 +32,17 @@ const REDACT_PATHS = [
   "headers.Authorization",
   "req.headers.authorization",
   "req.headers.cookie",
+  "headers.cookie",
+  "cookie",
+  "*.cookie",
+  "secret",
+  "*.secret",
+  "plaintext",
+  "*.plaintext",
+  "refreshToken",
+  "*.refreshToken",
+  "csrfToken",
+  "*.csrfToken",
   "request.headers.authorization",
 ];
 
@@ -43,13 +54,48 @@ function escapeRegExp(s: string): string {
 }
 
 /**
+ * Secret values to scrub, which can grow after the logger exists: secrets read from the database
+ * at run time (exchange keys saved from the dashboard) are added as they are revealed.
+ */
+export class SecretList {
+  readonly #values = new Set<string>();
+  #version = 0;
+
+  constructor(initial: readonly string[] = []) {
+    for (const s of initial) this.add(s);
+  }
+
+  /** Adds a value (shorter than 4 characters: ignored, it would scrub ordinary text). */
+  add(value: string): void {
+    if (value.length < 4 || this.#values.has(value)) return;
+    this.#values.add(value);
+    this.#version += 1;
+  }
+
+  /** Changes whenever a value is added (the scrubber rebuilds its pattern then). */
+  get version(): number {
+    return this.#version;
+  }
+
+  values(): string[] {
+    return [...this.#values];
+  }
+}
+
+/**
  * Builds the last line of defence: every JWT, every `Bearer` credential and every known secret
  * value is replaced in the serialised line, whatever field or message it hid in.
  */
-export function makeScrubber(secrets: readonly string[]): (line: string) => string {
-  const known = secrets.filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
-  const knownRe = known.length > 0 ? new RegExp(known.map(escapeRegExp).join("|"), "g") : null;
+export function makeScrubber(secrets: readonly string[] | SecretList): (line: string) => string {
+  const list = secrets instanceof SecretList ? secrets : new SecretList(secrets);
+  let builtFor = -1;
+  let knownRe: RegExp | null = null;
   return (line) => {
+    if (builtFor !== list.version) {
+      const known = list.values().sort((a, b) => b.length - a.length);
+      knownRe = known.length > 0 ? new RegExp(known.map(escapeRegExp).join("|"), "g") : null;
+      builtFor = list.version;
+    }
     let out = line.replace(JWT_RE, "[REDACTED_JWT]").replace(BEARER_RE, "$1[REDACTED]");
     if (knownRe) out = out.replace(knownRe, "[REDACTED]");
     return out;
@@ -59,8 +105,8 @@ export function makeScrubber(secrets: readonly string[]): (line: string) => stri
 export interface LoggerOptions {
   readonly level?: string;
   readonly format?: "json" | "pretty";
-  /** Literal secret values to scrub from every line. */
-  readonly secrets?: readonly string[];
+  /** Literal secret values to scrub from every line (a SecretList can be added to later). */
+  readonly secrets?: readonly string[] | SecretList;
   /** Where lines go (default stdout); tests pass a capturing stream. */
   readonly destination?: DestinationStream;
   readonly name?: string;

@@ -5,4 +5,8 @@ export * from "./repos/markets.ts";
 export * from "./repos/audit.ts";
 export * from "./repos/pnl.ts";
 export * from "./repos/backtests.ts";
+export * from "./repos/users.ts";
+export * from "./repos/sessions.ts";
+export * from "./repos/tokens.ts";
+export * from "./repos/secrets.ts";
 export * from "./backup.ts";

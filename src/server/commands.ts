@@ -1,11 +1,16 @@
 import type { Context } from "hono";
+import { z } from "zod";
 import type { Origin } from "../core/messages.ts";
 import { recordAudit, type Db } from "../db/index.ts";
 import type { Logger } from "../log.ts";
 import type { Clock } from "../ports/clock.ts";
 import type { CommandResult } from "../ports/control.ts";
+import { originOf } from "./auth/middleware.ts";
 import type { AppEnv } from "./env.ts";
 import { ApiError } from "./errors.ts";
+
+/** The answer of every accepted command. */
+export const commandAnswerSchema = z.object({ ok: z.literal(true), action: z.string(), target: z.string(), message: z.string() });
 
 export interface CommandDeps {
   readonly db: Db;
@@ -28,7 +33,7 @@ export interface OperatorCommand {
  * a failure is rethrown (a 500, logged).
  */
 export async function runCommand(c: Context<AppEnv>, deps: CommandDeps, command: OperatorCommand): Promise<Response> {
-  const origin: Origin = { by: c.var.principal.name, source: c.var.clientIp };
+  const origin: Origin = originOf(c);
   let result: CommandResult | undefined;
   let failure: unknown;
   try {

@@ -2,6 +2,8 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Logger } from "../log.ts";
+import { guessLang, type RenderError } from "./auth/pages.ts";
+import type { AppEnv } from "./env.ts";
 
 /**
  * Every error answer of the API has one shape, `{"error":{"code","message"}}`, plus `fields` for
@@ -62,16 +64,42 @@ const MESSAGE_BY_STATUS: Readonly<Record<number, string>> = {
   413: "request body too large",
 };
 
-/** `app.onError`: ApiError and HTTPException to their JSON body, anything else to a logged 500. */
-export function errorHandler(logger: Logger) {
-  return (err: Error, c: Context): Response => {
-    if (err instanceof ApiError) return c.json(err.body(), err.status as ContentfulStatusCode, err.headers);
+/** True for a page or htmx request (HTML answers), false for the JSON API and machine clients. */
+export function wantsHtml(c: Context): boolean {
+  if (c.req.path.startsWith("/api/")) return false;
+  if (c.req.header("hx-request") !== undefined) return true;
+  return (c.req.header("accept") ?? "").includes("text/html");
+}
+
+/** An error as an HTML page (page and htmx requests), in the user's language. */
+async function htmlError(c: Context, render: RenderError, status: ContentfulStatusCode, code: string, message: string, headers?: Record<string, string>): Promise<Response> {
+  const vars = c as unknown as Context<AppEnv>;
+  const principal = vars.get("principal");
+  const lang = principal?.kind === "user" ? principal.lang : guessLang(undefined, c.req.header("accept-language"));
+  const body = await render({ status, code, message, lang, nonce: vars.get("cspNonce") ?? "" });
+  return c.html(body, status, headers);
+}
+
+/**
+ * `app.onError`: ApiError and HTTPException to their JSON body (or, with `renderError`, an HTML
+ * page for page requests), anything else to a logged 500.
+ */
+export function errorHandler(logger: Logger, renderError?: RenderError) {
+  return (err: Error, c: Context): Response | Promise<Response> => {
+    const html = renderError !== undefined && wantsHtml(c);
+    if (err instanceof ApiError) {
+      if (html) return htmlError(c, renderError, err.status as ContentfulStatusCode, err.code, err.message, err.headers);
+      return c.json(err.body(), err.status as ContentfulStatusCode, err.headers);
+    }
     if (err instanceof HTTPException) {
       const status = (err.status >= 400 ? err.status : 500) as ContentfulStatusCode;
       const code = CODE_BY_STATUS[status] ?? (status >= 500 ? "internal_error" : "bad_request");
-      return c.json(errorBody(code, err.message || MESSAGE_BY_STATUS[status] || code.replaceAll("_", " ")), status, passOnHeaders(err.res));
+      const message = err.message || MESSAGE_BY_STATUS[status] || code.replaceAll("_", " ");
+      if (html) return htmlError(c, renderError, status, code, message, passOnHeaders(err.res));
+      return c.json(errorBody(code, message), status, passOnHeaders(err.res));
     }
     logger.error({ err, reqId: c.get("requestId"), method: c.req.method, path: c.req.path }, "request failed");
+    if (html) return htmlError(c, renderError, 500, "internal_error", "internal server error");
     return c.json(errorBody("internal_error", "internal server error"), 500);
   };
 }
@@ -92,4 +120,12 @@ function passOnHeaders(res: Response | undefined): Record<string, string> | unde
 /** `app.notFound`: the same JSON shape for unknown paths and methods. */
 export function notFoundHandler(c: Context): Response {
   return c.json(errorBody("not_found", `no such endpoint: ${c.req.method} ${c.req.path}`), 404);
+}
+
+/** `app.notFound` that answers page requests with an HTML page and everything else as `notFoundHandler`. */
+export function pageAwareNotFound(renderError: RenderError) {
+  return (c: Context): Response | Promise<Response> => {
+    if (!wantsHtml(c)) return notFoundHandler(c);
+    return htmlError(c, renderError, 404, "not_found", `no such page: ${c.req.path}`);
+  };
 }

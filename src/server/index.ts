@@ -1,8 +1,12 @@
-export { createApp, API_PREFIX, API_TOKEN_NAME, type AppDeps } from "./app.ts";
+export { createApp, API_PREFIX, API_TOKEN_NAME, OPENAPI_PATH, type AppDeps, type MountContext } from "./app.ts";
 export { startServer, baseUrl, DEFAULT_HOST, DEFAULT_IDLE_TIMEOUT_SECONDS, type StartServerOptions, type RunningServer } from "./serve.ts";
 export { resolveApiToken, GENERATED_TOKEN_BYTES, type ResolvedApiToken } from "./token.ts";
-export { ApiError, errorBody, type ErrorBody, type FieldErrors } from "./errors.ts";
-export { bearerAuth, tokenAuthenticator, constantTimeEqual, type Authenticator, type BearerAuthOptions, type NamedToken } from "./middleware/auth.ts";
+export { ApiError, errorBody, wantsHtml, type ErrorBody, type FieldErrors } from "./errors.ts";
+export { tokenAuthenticator, constantTimeEqual, bearerCredential, type Authenticator, type NamedToken } from "./middleware/auth.ts";
 export { clientIp, type ClientIpOptions } from "./middleware/client-ip.ts";
 export { accessLog, type AccessLogOptions } from "./middleware/access-log.ts";
-export type { AppEnv, AppVariables, Principal, ServerBindings } from "./env.ts";
+export { securityHeaders, contentSecurityPolicy, PERMISSIONS_POLICY, type SecurityHeadersOptions } from "./middleware/security-headers.ts";
+export { ApiRoutes, openApiDocument, openApiPath, errorBodySchema, type ApiRouteSpec, type HttpMethod, type OpenApiInfo } from "./openapi.ts";
+export { SecretsBox, createSecretsBox, SecretsUnavailableError, isSealed, EXCHANGE_SECRET_KEYS, SECRET_KEY_RE, type SecretsBoxOptions } from "./secrets.ts";
+export { parseQuery, parseBody, idParam, marketParam, marketSchema, fieldErrors } from "./validation.ts";
+export type { AppEnv, AppVariables, Principal, ServerBindings, Role, Lang, Scope, AuthMethod } from "./env.ts";

@@ -40,7 +40,14 @@ export function parseQuery<S extends z.ZodType>(c: Context, schema: S): z.output
 const MARKET_HINT = "a KRW market code like KRW-BTC";
 
 /** A KRW market code (`KRW-BTC`), upper-case as the exchange writes it. */
-export const marketSchema = z.string().refine(isMarket, MARKET_HINT).transform((s) => s as Market);
+export const marketSchema = z
+  .string()
+  .refine(isMarket, MARKET_HINT)
+  .transform((s) => s as Market)
+  .meta({ description: MARKET_HINT, examples: ["KRW-BTC"] });
+
+/** The `:market` path parameter as a schema (for the OpenAPI document; handlers use `marketParam`). */
+export const marketPathParams = z.object({ market: marketSchema });
 
 /** The `:market` path parameter, validated (400 otherwise). */
 export function marketParam(c: Context): Market {
@@ -58,8 +65,44 @@ export function intParam(min: number, max: number, fallback: number) {
     .transform(Number)
     .pipe(z.number().int(message).min(min, message).max(max, message))
     .optional()
-    .transform((v) => v ?? fallback);
+    .transform((v) => v ?? fallback)
+    .meta({ description: `${message} (default ${fallback})` });
 }
+
+/**
+ * Parses a JSON (or url-encoded form) request body against a schema: a 400 naming every bad field
+ * otherwise, and a 415 for other content types.
+ */
+export async function parseBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
+  const type = c.req.header("content-type") ?? "";
+  let raw: unknown;
+  if (/^application\/json\b/i.test(type)) {
+    try {
+      raw = await c.req.json();
+    } catch {
+      throw new ApiError(400, "invalid_request", "the body is not valid JSON");
+    }
+  } else if (/^application\/x-www-form-urlencoded\b/i.test(type)) {
+    const { _csrf: _, ...fields } = await c.req.parseBody();
+    raw = fields;
+  } else {
+    throw new ApiError(415, "unsupported_media_type", "send the body as application/json");
+  }
+  const result = schema.safeParse(raw);
+  if (!result.success) throw new ApiError(400, "invalid_request", "invalid request body", { fields: fieldErrors(result.error) });
+  return result.data as z.output<S>;
+}
+
+/** A positive integer id path parameter (`:id`), validated (400 otherwise). */
+export function idParam(c: Context, name = "id"): number {
+  const value = c.req.param(name) ?? "";
+  const id = /^\d{1,15}$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(id) || id < 1) throw new ApiError(400, "invalid_request", `invalid ${name}: expected a positive integer`, { fields: { [name]: ["a positive integer"] } });
+  return id;
+}
+
+/** The `:id` path parameter as a schema (for the OpenAPI document). */
+export const idPathParams = z.object({ id: z.string().regex(/^\d{1,15}$/).meta({ description: "a positive integer id" }) });
 
 /** One of the given values, with a message that lists them. */
 export function enumParam<const T extends readonly [string, ...string[]]>(values: T) {

@@ -1,13 +1,17 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { MiddlewareHandler } from "hono";
-import type { AppEnv, Principal } from "../env.ts";
-import { ApiError } from "../errors.ts";
-import type { Logger } from "../../log.ts";
+import type { Principal, Scope } from "../env.ts";
 
-/** A machine credential: the secret and the name the audit log shows for it. */
+/**
+ * Fixed machine credentials: the bootstrap `API_TOKEN` and any extra named tokens main is given.
+ * Scoped database tokens live in `src/server/auth/tokens.ts`; both are tried by the
+ * authentication middleware (`src/server/auth/middleware.ts`).
+ */
+
+/** A machine credential: the secret, the name the audit log shows for it, and its scopes (default admin). */
 export interface NamedToken {
   readonly name: string;
   readonly token: string;
+  readonly scopes?: readonly Scope[];
 }
 
 /** Resolves a presented bearer credential to a principal, or undefined when it is not valid. */
@@ -28,47 +32,22 @@ export function constantTimeEqual(a: string, b: string): boolean {
 
 /**
  * An authenticator over a fixed list of tokens. Every token is compared on every call (no early
- * exit), so the time taken does not tell which token, if any, came close.
+ * exit), so the time taken does not tell which token, if any, came close. A token without scopes
+ * is an admin token (the bootstrap token can do everything, as before scopes existed).
  */
 export function tokenAuthenticator(tokens: readonly NamedToken[]): Authenticator {
-  const known = tokens.filter((t) => t.token.length > 0).map((t) => ({ name: t.name, digest: digest(t.token) }));
+  const known = tokens.filter((t) => t.token.length > 0).map((t) => ({ name: t.name, scopes: t.scopes ?? (["admin"] as const), digest: digest(t.token) }));
   return (presented) => {
     const d = digest(presented);
     let match: Principal | undefined;
     for (const t of known) {
-      if (timingSafeEqual(d, t.digest) && match === undefined) match = { kind: "token", name: t.name };
+      if (timingSafeEqual(d, t.digest) && match === undefined) match = { kind: "token", name: t.name, scopes: t.scopes };
     }
     return match;
   };
 }
 
-export interface BearerAuthOptions {
-  readonly authenticate: Authenticator;
-  /** Failed attempts are logged at debug with the client address, never with the credential. */
-  readonly logger?: Logger;
-  /** Shown in the `WWW-Authenticate` challenge. */
-  readonly realm?: string;
-}
-
-const BEARER_RE = /^Bearer[ \t]+(\S+)[ \t]*$/i;
-
-/**
- * Requires `Authorization: Bearer <token>` (RFC 6750) and puts the principal on the context.
- * Missing, malformed and wrong credentials all get the same 401, so the answer does not say which
- * part was wrong.
- */
-export function bearerAuth(options: BearerAuthOptions): MiddlewareHandler<AppEnv> {
-  const challenge = `Bearer realm="${(options.realm ?? "api").replace(/["\\]/g, "")}"`;
-  return async (c, next) => {
-    const header = c.req.header("authorization");
-    const presented = header === undefined ? undefined : BEARER_RE.exec(header)?.[1];
-    const principal = presented === undefined ? undefined : options.authenticate(presented);
-    if (!principal) {
-      const reason = header === undefined ? "missing" : presented === undefined ? "malformed" : "invalid";
-      options.logger?.debug({ reqId: c.get("requestId"), ip: c.get("clientIp"), path: c.req.path, reason }, "authentication failed");
-      throw new ApiError(401, "unauthorized", "a valid bearer token is required", { headers: { "WWW-Authenticate": challenge } });
-    }
-    c.set("principal", principal);
-    await next();
-  };
+/** `Authorization: Bearer <token>` (RFC 6750; scheme case-insensitive): the token, or undefined when malformed. */
+export function bearerCredential(header: string): string | undefined {
+  return /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header)?.[1];
 }

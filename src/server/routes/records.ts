@@ -1,9 +1,8 @@
-import { Hono } from "hono";
 import { z } from "zod";
 import { ACTIVE_ORDER_STATES, FINAL_ORDER_STATES } from "../../core/orders/lifecycle.ts";
 import { listAudit, listClosedTrades, listFills, listOpenPositions, listOrders, type AuditRow, type Db, type PositionRow } from "../../db/index.ts";
 import type { ControlPort } from "../../ports/control.ts";
-import type { AppEnv } from "../env.ts";
+import type { ApiRoutes } from "../openapi.ts";
 import { enumParam, intParam, marketSchema, parseQuery } from "../validation.ts";
 
 export interface RecordRouteDeps {
@@ -58,35 +57,36 @@ function parseJsonColumn(text: string | null): unknown {
 const auditJson = (row: AuditRow) => ({ ...row, details: parseJsonColumn(row.details) });
 const positionJson = (row: PositionRow) => ({ ...row, exitState: parseJsonColumn(row.exitState) });
 
+const items = z.object({ items: z.array(z.record(z.string(), z.unknown())) }).loose();
+
 /**
- * Read-only views of the bot's records: `GET /orders`, `/fills`, `/positions`, `/trades` (closed
- * round trips), `/audit`, and `/balances` (the exchange balances the runtime last saw). Lists
- * answer `{ items, ... }` so paging fields can sit next to the rows.
+ * Read-only views of the bot's records (viewer): `GET /orders`, `/fills`, `/positions`, `/trades`
+ * (closed round trips), `/audit`, and `/balances` (the exchange balances the runtime last saw).
+ * Lists answer `{ items, ... }` so paging fields can sit next to the rows.
  */
-export function recordRoutes(deps: RecordRouteDeps): Hono<AppEnv> {
-  return new Hono<AppEnv>()
-    .get("/orders", (c) => {
-      const q = parseQuery(c, ordersQuery);
-      return c.json({ items: listOrders(deps.db, q), limit: q.limit, offset: q.offset });
-    })
-    .get("/fills", (c) => {
-      const q = parseQuery(c, fillsQuery);
-      return c.json({ items: listFills(deps.db, q), limit: q.limit, offset: q.offset });
-    })
-    .get("/positions", (c) => {
-      parseQuery(c, noParams);
-      return c.json({ items: listOpenPositions(deps.db).map(positionJson) });
-    })
-    .get("/trades", (c) => {
-      const q = parseQuery(c, tradesQuery);
-      return c.json({ items: listClosedTrades(deps.db, q.limit), limit: q.limit });
-    })
-    .get("/audit", (c) => {
-      const q = parseQuery(c, auditQuery);
-      return c.json({ items: listAudit(deps.db, q).map(auditJson), limit: q.limit });
-    })
-    .get("/balances", (c) => {
-      parseQuery(c, noParams);
-      return c.json({ items: deps.control.balances() });
-    });
+export function recordRoutes(api: ApiRoutes, deps: RecordRouteDeps): void {
+  api.add({ method: "get", path: "/orders", summary: "Orders, newest first by default", tags: ["records"], role: "viewer", query: ordersQuery, response: items }, (c) => {
+    const q = parseQuery(c, ordersQuery);
+    return c.json({ items: listOrders(deps.db, q), limit: q.limit, offset: q.offset });
+  });
+  api.add({ method: "get", path: "/fills", summary: "Fills, newest first", tags: ["records"], role: "viewer", query: fillsQuery, response: items }, (c) => {
+    const q = parseQuery(c, fillsQuery);
+    return c.json({ items: listFills(deps.db, q), limit: q.limit, offset: q.offset });
+  });
+  api.add({ method: "get", path: "/positions", summary: "Open positions (dust included)", tags: ["records"], role: "viewer", query: noParams, response: items }, (c) => {
+    parseQuery(c, noParams);
+    return c.json({ items: listOpenPositions(deps.db).map(positionJson) });
+  });
+  api.add({ method: "get", path: "/trades", summary: "Closed round trips, newest exit first", tags: ["records"], role: "viewer", query: tradesQuery, response: items }, (c) => {
+    const q = parseQuery(c, tradesQuery);
+    return c.json({ items: listClosedTrades(deps.db, q.limit), limit: q.limit });
+  });
+  api.add({ method: "get", path: "/audit", summary: "The audit log (who did what, when, from where), newest first", tags: ["records"], role: "viewer", query: auditQuery, response: items }, (c) => {
+    const q = parseQuery(c, auditQuery);
+    return c.json({ items: listAudit(deps.db, q).map(auditJson), limit: q.limit });
+  });
+  api.add({ method: "get", path: "/balances", summary: "Exchange balances as the runtime last fetched them", tags: ["records"], role: "viewer", query: noParams, response: items }, (c) => {
+    parseQuery(c, noParams);
+    return c.json({ items: deps.control.balances() });
+  });
 }

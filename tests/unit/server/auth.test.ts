@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { listAudit } from "../../../src/db/index.ts";
+import { createAuth } from "../../../src/server/auth/index.ts";
 import { constantTimeEqual, createApp, tokenAuthenticator } from "../../../src/server/index.ts";
 import { harness, TOKEN, type Harness } from "./support.ts";
 
@@ -22,8 +23,9 @@ describe("constant-time token comparison", () => {
       { name: "ci", token: "token-two-bbbbbbbbbbbb" },
       { name: "empty", token: "" },
     ]);
-    expect(auth("token-one-aaaaaaaaaaaa")).toEqual({ kind: "token", name: "grafana" });
-    expect(auth("token-two-bbbbbbbbbbbb")).toEqual({ kind: "token", name: "ci" });
+    // A fixed token without scopes is an admin token (the bootstrap API_TOKEN can do everything).
+    expect(auth("token-one-aaaaaaaaaaaa")).toEqual({ kind: "token", name: "grafana", scopes: ["admin"] });
+    expect(auth("token-two-bbbbbbbbbbbb")).toEqual({ kind: "token", name: "ci", scopes: ["admin"] });
     expect(auth("token-two-bbbbbbbbbbb")).toBeUndefined();
     // An empty configured token must never authenticate an empty credential.
     expect(auth("")).toBeUndefined();
@@ -84,8 +86,16 @@ describe("bearer authentication on /api/v1", () => {
     expect((await h.request("/metrics", { token: null })).status).toBe(200);
   });
 
-  it("will not build an app without a token", () => {
+  it("builds an app without a bootstrap token, where an empty credential never authenticates", async () => {
+    h = harness({ apiToken: "" });
+    expect((await h.request("/api/v1/actors", { token: null, headers: { Authorization: "Bearer " } })).status).toBe(401);
+    expect((await h.request("/api/v1/actors", { token: "x" })).status).toBe(401);
+    expect((await h.request("/api/v1/actors", { token: TOKEN })).status).toBe(401);
+  });
+
+  it("will not take bootstrap tokens both directly and through a ready-made auth", () => {
     h = harness();
-    expect(() => createApp({ control: h.control, db: h.handle.db, metrics: h.metrics, clock: h.clock, logger: h.log.logger, apiToken: "" })).toThrow(/apiToken/);
+    const auth = createAuth({ db: h.handle.db, clock: h.clock, logger: h.log.logger });
+    expect(() => createApp({ control: h.control, db: h.handle.db, metrics: h.metrics, clock: h.clock, logger: h.log.logger, auth, apiToken: TOKEN })).toThrow(/bootstrapTokens/);
   });
 });
