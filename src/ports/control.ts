@@ -35,6 +35,8 @@ export interface ActorSummary {
   /** Signed change since the previous day's close (0.012 = +1.2 %), when a ticker was seen. */
   readonly changeRate?: number;
   readonly lastCandleTs?: number;
+  /** Exchange timestamp of the last public trade seen (epoch ms; the market-data age metric reads it). */
+  readonly lastTradeTs?: number;
   readonly stale: boolean;
 }
 
