@@ -282,12 +282,13 @@ export function createAlerter(options: AlerterOptions): Alerter {
     logger.warn({ alert: job.message.key, channel: lane.id, attempts: job.attempts, error: result.error }, result.retryable ? "alert not delivered: gave up after retries" : "alert not delivered: refused by the receiver");
   }
 
-  /** Put a job on a lane; when the lane is full, the least severe, oldest waiting job goes. */
+  /** Put a job on a lane; when `queueLimit` jobs already wait, the least severe, oldest waiting job goes. */
   function enqueue(lane: Lane, job: Job): void {
-    if (lane.queue.length >= queueLimit) {
+    const first = lane.busy ? 1 : 0; // the job in flight is not waiting
+    if (lane.queue.length - first >= queueLimit) {
       const rank = (j: Job) => ALERT_SEVERITIES.indexOf(j.message.severity);
       let victim = -1;
-      for (let i = lane.busy || lane.timer !== null ? 1 : 0; i < lane.queue.length; i++) {
+      for (let i = first; i < lane.queue.length; i++) {
         if (victim < 0 || rank(lane.queue[i]!) < rank(lane.queue[victim]!)) victim = i;
       }
       if (victim < 0 || rank(lane.queue[victim]!) > rank(job)) {

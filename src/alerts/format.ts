@@ -20,15 +20,18 @@ export function formatKrw(amount: number, lang: Lang, options: { signed?: boolea
   return withUnit(sign + formatNumber(won, 0), lang);
 }
 
+/** Decimals shown for a price that is not on the tick grid (an average price, a computed stop). */
+const OFF_GRID_DECIMALS = 4;
+
 /**
- * A coin price in KRW with the decimals its tick band uses (`0.1234원` for a sub-1-won coin,
- * `95,000,000원` for BTC), so a price reads as the exchange shows it.
+ * A coin price in KRW as the exchange writes it: `0.1234원` for a sub-1-won coin, `95,000,000원`
+ * for BTC; a price off the tick grid (an average price) keeps up to four decimals rather than
+ * being rounded to a price that was never paid.
  */
 export function formatPriceKrw(price: number, lang: Lang): string {
   if (!Number.isFinite(price)) return "–";
-  const decimals = price > 0 ? tickBand(price).decimals : 0;
-  const text = formatNumber(price, decimals);
-  return withUnit(decimals > 0 ? trimZeros(text) : text, lang);
+  const decimals = Math.max(price > 0 ? tickBand(price).decimals : 0, OFF_GRID_DECIMALS);
+  return withUnit(trimZeros(formatNumber(price, decimals)), lang);
 }
 
 function withUnit(number: string, lang: Lang): string {

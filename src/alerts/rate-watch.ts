@@ -97,10 +97,10 @@ export class RateWatch {
     return out;
   }
 
-  /** Drop buckets that ended before the window. */
+  /** Drop buckets that started a whole window ago (the window is at most one bucket short, never long). */
   private prune(now: number): void {
     const from = now - this.options.windowMs;
-    while (this.buckets.length > 0 && this.buckets[0]!.start + this.bucketMs <= from) this.buckets.shift();
+    while (this.buckets.length > 0 && this.buckets[0]!.start <= from) this.buckets.shift();
   }
 }
 

@@ -35,6 +35,7 @@ describe("numbers the Korean way", () => {
     expect(formatPriceKrw(0.1233, "ko")).toBe("0.1233원");
     expect(formatPriceKrw(12.5, "ko")).toBe("12.5원");
     expect(formatPriceKrw(1_234, "en")).toBe("1,234 KRW");
+    expect(formatPriceKrw(95_123_456.789, "ko")).toBe("95,123,456.789원");
   });
 
   it("writes volumes exactly, percentages signed, times in KST", () => {
