@@ -93,12 +93,27 @@ export function safeNext(value: string | undefined): string {
   return value.length > 2_000 ? "/" : value;
 }
 
-/** Sends a page request to the login page (htmx requests get `HX-Redirect`, so the whole page goes). */
+/**
+ * Sends a page request to the login page, to come back afterwards: a page load to itself, an
+ * htmx request (answered with `HX-Redirect`, so the whole page goes) to the page it was made from.
+ */
 function toLogin(c: Context<AppEnv>, loginPath: string): Response {
-  const next = c.req.method === "GET" && c.req.header("hx-request") === undefined ? safeNext(c.req.path + (new URL(c.req.url).search || "")) : "/";
+  const htmx = c.req.header("hx-request") !== undefined;
+  const next = safeNext(htmx ? pathOf(c.req.header("hx-current-url")) : c.req.method === "GET" ? pathOf(c.req.url) : undefined);
   const target = next === "/" ? loginPath : `${loginPath}?next=${encodeURIComponent(next)}`;
-  if (c.req.header("hx-request") !== undefined) return c.body(null, 401, { "HX-Redirect": target });
+  if (htmx) return c.body(null, 401, { "HX-Redirect": target });
   return c.redirect(target, 303);
+}
+
+/** Path and query of a URL (never its origin, so the result stays on this site). */
+function pathOf(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const u = new URL(url, "http://localhost");
+    return u.pathname + u.search;
+  } catch {
+    return undefined;
+  }
 }
 
 function unauthorized(): ApiError {

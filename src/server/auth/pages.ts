@@ -14,8 +14,6 @@ export interface LoginPageProps {
   readonly csrfToken: string;
   /** Hidden field `next`: where to go after logging in (a same-site path). */
   readonly next: string;
-  /** The name typed before a failed attempt (never the password). */
-  readonly name?: string;
   /** invalid: wrong name or password (deliberately not saying which); throttled: too many attempts; expired: the form was stale. */
   readonly error?: "invalid" | "throttled" | "expired";
   readonly retryAfterSeconds?: number;
@@ -82,7 +80,7 @@ export const defaultLoginPage: RenderLogin = async (props) => {
       <form method="post" action="${props.action}">
         <input type="hidden" name="_csrf" value="${props.csrfToken}" />
         <input type="hidden" name="next" value="${props.next}" />
-        <label>${t.name} <input name="name" autocomplete="username" required value="${props.name ?? ""}" /></label>
+        <label>${t.name} <input name="name" autocomplete="username" required /></label>
         <label>${t.password} <input name="password" type="password" autocomplete="current-password" required /></label>
         <button type="submit">${t.submit}</button>
       </form>

@@ -49,17 +49,16 @@ export function authRoutes(deps: AuthRouteDeps): Hono<AppEnv> {
       const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
       const field = (k: string) => (typeof form[k] === "string" ? (form[k] as string).slice(0, MAX_FIELD) : "");
       const next = safeNext(field("next"));
-      const name = field("name").trim();
       const expected = readCookie(c, deps.cookies, "login");
       const presented = field("_csrf");
-      if (!expected || !presented || !constantTimeEqual(expected, presented)) return page(c, 403, { next, name, error: "expired" });
-      const result = await deps.auth.sessions.login(name, field("password"), { ip: c.get("clientIp"), userAgent: c.req.header("user-agent") });
+      if (!expected || !presented || !constantTimeEqual(expected, presented)) return page(c, 403, { next, error: "expired" });
+      const result = await deps.auth.sessions.login(field("name").trim(), field("password"), { ip: c.get("clientIp"), userAgent: c.req.header("user-agent") });
       if (!result.ok && result.reason === "throttled") {
         const retryAfterSeconds = Math.ceil(result.retryAfterMs / 1000);
         c.header("Retry-After", String(retryAfterSeconds));
-        return page(c, 429, { next, name, error: "throttled", retryAfterSeconds });
+        return page(c, 429, { next, error: "throttled", retryAfterSeconds });
       }
-      if (!result.ok) return page(c, 401, { next, name, error: "invalid" });
+      if (!result.ok) return page(c, 401, { next, error: "invalid" });
       clearCookie(c, deps.cookies, "login");
       writeSessionCookies(c, deps.cookies, result.tokens, deps.clock.now());
       return c.redirect(next, 303);
