@@ -22,7 +22,7 @@ const address = z.string().trim().refine(isMailAddress, "an e-mail address like 
 
 /** A comma- or whitespace-separated list from a form field or env var, or an array; at least one item. */
 const list = (item: z.ZodType<string>, emptyMessage: string) =>
-  z.preprocess((v) => (typeof v === "string" ? v.split(/[\s,]+/).filter((s) => s.length > 0) : v), z.array(item).min(1, emptyMessage));
+  z.preprocess((v) => (typeof v === "string" ? v.split(/[\s,]+/).filter((s) => s.length > 0) : (v ?? [])), z.array(item).min(1, emptyMessage));
 
 /** true/false from a checkbox, an env var (1/0, yes/no, on/off) or JSON. */
 const flag = z.preprocess((v) => {

@@ -5,7 +5,7 @@
  * handed back to a page: views carry only which secret fields are set.
  *
  * Stored config JSON: the public fields as they are, the secret ones under `sealed`:
- * `{"chatIds":["123"],"format":"markdown","sealed":{"botToken":"<box output>"}}`.
+ * `{"chatIds":["123"],"format":"markdown","sealed":{"botToken":"v1:<iv>:<ciphertext>"}}`.
  */
 import type { Db } from "../db/index.ts";
 import { type AlertChannelRow, type ChangeOrigin, createAlertChannel, deleteAlertChannel, getAlertChannel, listAlertChannels, updateAlertChannel } from "../db/repos/alerts.ts";
@@ -15,10 +15,14 @@ import type { Clock } from "../ports/clock.ts";
 import { buildChannels, type ChannelDeps } from "./channels/build.ts";
 import { type ChannelSpec, type FieldErrors, parseChannelConfig, SECRET_FIELDS, secretValues } from "./config.ts";
 
-/** Encrypts secret fields at rest (the server's AES-256-GCM secrets box). May be sync or async. */
+/**
+ * Encrypts secret fields at rest: the server's AES-256-GCM secrets box (`SecretsBox.seal/open`,
+ * src/server/secrets.ts) fits as it is. `context` is bound into the ciphertext
+ * (`alert_channels.<id>.<field>`), so a sealed value copied onto another channel or field does not open.
+ */
 export interface SecretSealer {
-  seal(plaintext: string): string | Promise<string>;
-  open(sealed: string): string | Promise<string>;
+  seal(plaintext: string, context: string): string;
+  open(sealed: string, context: string): string;
 }
 
 /** A channel as the settings page shows it: never a secret value. */
@@ -109,15 +113,14 @@ export class ChannelRegistry {
   }
 
   /** Read the stored channels again, open their secrets and rebuild the delivery channels. */
-  async reload(): Promise<void> {
-    const loaded: Loaded[] = [];
-    for (const row of listAlertChannels(this.options.db)) loaded.push(await this.open(row));
+  reload(): void {
+    const loaded = listAlertChannels(this.options.db).map((row) => this.open(row));
     this.loaded = loaded;
     this.built = [...this.envChannels, ...loaded.filter((l) => l.row.enabled && l.spec).flatMap((l) => buildChannels(l.spec!, this.options.channelDeps))];
     this.options.onChange?.();
   }
 
-  private async open(row: AlertChannelRow): Promise<Loaded> {
+  private open(row: AlertChannelRow): Loaded {
     if (!isKind(row.kind)) return { row, spec: null, problem: `unknown kind ${row.kind}` };
     let stored: Record<string, unknown>;
     try {
@@ -131,7 +134,7 @@ export class ChannelRegistry {
     for (const [field, value] of Object.entries(sealed)) {
       if (typeof value !== "string") continue;
       try {
-        plain[field] = await this.options.sealer.open(value);
+        plain[field] = this.options.sealer.open(value, sealContext(row.id, field));
       } catch {
         this.options.logger.error({ channel: row.id, field }, "alerts: a stored channel secret cannot be decrypted (was SECRETS_KEY changed?)");
         return { row, spec: null, problem: `secret ${field} cannot be decrypted (was the secrets key changed?)` };
@@ -184,21 +187,24 @@ export class ChannelRegistry {
   }
 
   /** Add a channel from the settings form. */
-  async create(input: ChannelInput, origin: ChangeOrigin): Promise<SaveResult> {
+  create(input: ChannelInput, origin: ChangeOrigin): SaveResult {
     if (!isKind(input.kind)) return { ok: false, errors: { kind: `one of ${CHANNEL_KINDS.join(", ")}` } };
     const name = (input.name ?? "").trim();
     if (!name || name.length > NAME_MAX) return { ok: false, errors: { name: `a name of 1 to ${NAME_MAX} characters` } };
     const config = this.withoutBlanks(input.config ?? {});
     const parsed = parseChannelConfig(input.kind, config);
     if (!parsed.ok) return { ok: false, errors: parsed.errors };
-    const stored = await this.seal(input.kind, parsed.config as Record<string, unknown>);
-    const row = createAlertChannel(this.options.db, { kind: input.kind, name, enabled: input.enabled ?? true, config: stored }, origin, this.options.clock.now(), Object.keys(config));
-    await this.reload();
+    const kind = input.kind;
+    const row = this.sealing(() =>
+      createAlertChannel(this.options.db, { kind, name, enabled: input.enabled ?? true, config: (id) => this.seal(id, kind, parsed.config as Record<string, unknown>) }, origin, this.options.clock.now(), Object.keys(config)),
+    );
+    if ("errors" in row) return { ok: false, errors: row.errors };
+    this.reload();
     return { ok: true, channel: this.viewById(row.id)! };
   }
 
   /** Change a stored channel; secret fields left empty keep their stored values. */
-  async update(id: number, input: ChannelInput, origin: ChangeOrigin): Promise<SaveResult> {
+  update(id: number, input: ChannelInput, origin: ChangeOrigin): SaveResult {
     const row = getAlertChannel(this.options.db, id);
     if (!row || !isKind(row.kind)) return { ok: false, errors: { _: "no such channel" } };
     const name = input.name === undefined ? row.name : input.name.trim();
@@ -206,7 +212,7 @@ export class ChannelRegistry {
     let configText = row.config;
     const changed = [...Object.keys(this.withoutBlanks(input.config ?? {})), ...(input.clearSecrets ?? [])];
     if (input.config || input.clearSecrets) {
-      const current = await this.open(row);
+      const current = this.open(row);
       const base: Record<string, unknown> = current.spec ? { ...(current.spec.config as Record<string, unknown>) } : {};
       if (!current.spec) {
         // A channel that no longer opens can still be repaired: every secret must then be given again.
@@ -217,17 +223,30 @@ export class ChannelRegistry {
       const merged = { ...base, ...this.withoutBlanks(input.config ?? {}) };
       const parsed = parseChannelConfig(row.kind, merged);
       if (!parsed.ok) return { ok: false, errors: parsed.errors };
-      configText = await this.seal(row.kind, parsed.config as Record<string, unknown>);
+      const kind = row.kind;
+      const sealed = this.sealing(() => this.seal(id, kind, parsed.config as Record<string, unknown>));
+      if (typeof sealed !== "string") return { ok: false, errors: sealed.errors };
+      configText = sealed;
     }
     updateAlertChannel(this.options.db, id, { name, enabled: input.enabled ?? row.enabled, config: configText }, origin, this.options.clock.now(), [...changed, ...(input.enabled !== undefined && input.enabled !== row.enabled ? ["enabled"] : []), ...(name !== row.name ? ["name"] : [])]);
-    await this.reload();
+    this.reload();
     return { ok: true, channel: this.viewById(id)! };
   }
 
-  async remove(id: number, origin: ChangeOrigin): Promise<boolean> {
+  remove(id: number, origin: ChangeOrigin): boolean {
     const gone = deleteAlertChannel(this.options.db, id, origin, this.options.clock.now());
-    if (gone) await this.reload();
+    if (gone) this.reload();
     return gone;
+  }
+
+  /** Run a step that seals secrets; a box that cannot seal (no SECRETS_KEY) becomes a form error. */
+  private sealing<T>(step: () => T): T | { errors: FieldErrors } {
+    try {
+      return step();
+    } catch (err) {
+      if (err instanceof SealFailed) return { errors: { _: err.message } };
+      throw err;
+    }
   }
 
   private viewById(id: number): ChannelView | undefined {
@@ -242,14 +261,28 @@ export class ChannelRegistry {
     return out;
   }
 
-  private async seal(kind: ChannelKind, config: Record<string, unknown>): Promise<string> {
+  private seal(id: number, kind: ChannelKind, config: Record<string, unknown>): string {
     const out: Record<string, unknown> = {};
     const sealed: Record<string, string> = {};
     for (const [k, v] of Object.entries(config)) {
       if (v === undefined) continue;
-      if (SECRET_FIELDS[kind].includes(k)) sealed[k] = await this.options.sealer.seal(String(v));
-      else out[k] = v;
+      if (!SECRET_FIELDS[kind].includes(k)) out[k] = v;
+      else {
+        try {
+          sealed[k] = this.options.sealer.seal(String(v), sealContext(id, k));
+        } catch (err) {
+          throw new SealFailed(err instanceof Error ? err.message : String(err));
+        }
+      }
     }
     return JSON.stringify({ ...out, sealed });
   }
+}
+
+/** The secrets box refused to seal (usually: no SECRETS_KEY configured). */
+class SealFailed extends Error {}
+
+/** What a sealed field is bound to. */
+function sealContext(id: number, field: string): string {
+  return `alert_channels.${id}.${field}`;
 }

@@ -150,7 +150,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
     },
     async start() {
       try {
-        await registry.reload();
+        registry.reload();
       } catch (err) {
         log.error({ err }, "alerts: could not load the stored channels; using the environment's only");
       }

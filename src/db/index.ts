@@ -10,3 +10,4 @@ export * from "./repos/sessions.ts";
 export * from "./repos/tokens.ts";
 export * from "./repos/secrets.ts";
 export * from "./backup.ts";
+export * from "./repos/alerts.ts";

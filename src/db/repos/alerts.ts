@@ -1,33 +1,7 @@
 import { and, desc, eq, gte, inArray, lt } from "drizzle-orm";
-import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import type { Db } from "../client.ts";
+import { alertChannels as alertChannelsTable, alerts as alertsTable } from "../schema.ts";
 import { recordAudit } from "./audit.ts";
-
-/**
- * The `alerts` and `alert_channels` tables (created by the issue-6 migration). Declared here, in
- * the columns the plan fixes, until the schema module carries them.
- */
-export const alertsTable = sqliteTable("alerts", {
-  id: integer("id").primaryKey({ autoIncrement: true }),
-  ts: integer("ts").notNull(),
-  severity: text("severity").notNull(),
-  key: text("key").notNull(),
-  title: text("title").notNull(),
-  text: text("text").notNull(),
-  channelsJson: text("channels_json").notNull().default("[]"),
-  suppressed: integer("suppressed", { mode: "boolean" }).notNull().default(false),
-});
-
-export const alertChannelsTable = sqliteTable("alert_channels", {
-  id: integer("id").primaryKey({ autoIncrement: true }),
-  kind: text("kind").notNull(),
-  name: text("name").notNull(),
-  enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
-  config: text("config").notNull(),
-  createdAt: integer("created_at").notNull(),
-  updatedAt: integer("updated_at").notNull(),
-  updatedBy: text("updated_by").notNull(),
-});
 
 /** One channel's delivery of one alert, as stored in `alerts.channels_json`. */
 export interface AlertDelivery {
@@ -137,6 +111,11 @@ export interface AlertChannelInput {
   readonly config: string;
 }
 
+export interface NewAlertChannel extends Omit<AlertChannelInput, "config"> {
+  /** The config JSON for the new row's id (secret fields are sealed bound to the id). */
+  readonly config: (id: number) => string;
+}
+
 /** Who changed a channel, for the audit row written in the same transaction. */
 export interface ChangeOrigin {
   readonly by: string;
@@ -152,16 +131,18 @@ export function getAlertChannel(db: Db, id: number): AlertChannelRow | undefined
 }
 
 /**
- * Add a channel and its audit row atomically. `changed` names the fields set (never their values:
- * some are secrets).
+ * Add a channel and its audit row atomically. The config is written once the row has its id (so
+ * secrets can be sealed bound to it); a throwing `config` leaves nothing behind. `changed` names
+ * the fields set (never their values: some are secrets).
  */
-export function createAlertChannel(db: Db, input: AlertChannelInput, origin: ChangeOrigin, now: number, changed: readonly string[] = []): AlertChannelRow {
+export function createAlertChannel(db: Db, input: NewAlertChannel, origin: ChangeOrigin, now: number, changed: readonly string[] = []): AlertChannelRow {
   return db.transaction((tx) => {
-    const row = tx
+    const inserted = tx
       .insert(alertChannelsTable)
-      .values({ kind: input.kind, name: input.name, enabled: input.enabled, config: input.config, createdAt: now, updatedAt: now, updatedBy: origin.by })
-      .returning()
+      .values({ kind: input.kind, name: input.name, enabled: input.enabled, config: "{}", createdAt: now, updatedAt: now, updatedBy: origin.by })
+      .returning({ id: alertChannelsTable.id })
       .get();
+    const row = tx.update(alertChannelsTable).set({ config: input.config(inserted.id) }).where(eq(alertChannelsTable.id, inserted.id)).returning().get()!;
     recordAudit(tx, { actor: origin.by, action: "alert_channel.created", target: `alert_channel:${row.id}`, details: { kind: row.kind, name: row.name, enabled: row.enabled, fields: changed }, source: origin.source }, now);
     return row;
   });

@@ -22,23 +22,9 @@ const FIXTURES = fileURLToPath(new URL("../../fixtures/alerts", import.meta.url)
 export const TLS_CERT = readFileSync(join(FIXTURES, "smtp-cert.pem"), "utf8");
 export const TLS_KEY = readFileSync(join(FIXTURES, "smtp-key.pem"), "utf8");
 
-/**
- * The issue-6 tables as the plan lists their columns. P's migration creates them; until it has
- * landed, tests create them here (IF NOT EXISTS: a no-op once the migration ran).
- */
-const ALERT_TABLES = `
-CREATE TABLE IF NOT EXISTS alerts (
-  id INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL, severity TEXT NOT NULL, key TEXT NOT NULL,
-  title TEXT NOT NULL, text TEXT NOT NULL, channels_json TEXT NOT NULL DEFAULT '[]', suppressed INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE IF NOT EXISTS alert_channels (
-  id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, name TEXT NOT NULL, enabled INTEGER NOT NULL DEFAULT 1,
-  config TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, updated_by TEXT NOT NULL);
-`;
-
+/** A fresh in-memory database with every migration applied (the alerts tables included). */
 export function openTestDb(): DbHandle {
-  const handle = openDb({ path: ":memory:" });
-  handle.sqlite.exec(ALERT_TABLES);
-  return handle;
+  return openDb({ path: ":memory:" });
 }
 
 export function captureLogger(level = "trace"): { logger: Logger; text: () => string; lines: () => Record<string, unknown>[] } {
