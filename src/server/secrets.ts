@@ -102,6 +102,12 @@ export class SecretsBox {
     });
   }
 
+  /** Who stored a secret and when (never its value); undefined when not stored. */
+  secretInfo(key: string): SecretInfo | undefined {
+    const row = getSecretRow(this.#db, key);
+    return row ? { key: row.key, updatedBy: row.updatedBy, updatedAt: row.updatedAt } : undefined;
+  }
+
   /** Which secrets are stored, by whom and when: never their values. */
   listSecrets(): SecretInfo[] {
     return listSecretKeys(this.#db);

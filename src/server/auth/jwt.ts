@@ -18,7 +18,8 @@ export interface AccessClaims {
 export type AccessCheck = { readonly ok: true; readonly claims: AccessClaims } | { readonly ok: false; readonly reason: "expired" | "invalid" };
 
 export class AccessTokens {
-  readonly #key: Uint8Array;
+  /** Imported once: jose would otherwise import the raw key into WebCrypto on every sign and verify. */
+  readonly #key: Promise<CryptoKey>;
 
   constructor(
     key: Uint8Array,
@@ -26,7 +27,7 @@ export class AccessTokens {
     readonly ttlMs: number,
   ) {
     if (key.length < 32) throw new Error("AccessTokens: the key must have at least 32 bytes");
-    this.#key = key;
+    this.#key = crypto.subtle.importKey("raw", new Uint8Array(key), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
   }
 
   async sign(claims: AccessClaims): Promise<{ token: string; expiresAt: number }> {
@@ -39,14 +40,14 @@ export class AccessTokens {
       .setAudience(JWT_AUDIENCE)
       .setIssuedAt(nowSec)
       .setExpirationTime(expSec)
-      .sign(this.#key);
+      .sign(await this.#key);
     return { token, expiresAt: expSec * 1000 };
   }
 
   /** Verifies signature (HS256 only), issuer, audience and expiry against the injected clock. */
   async verify(token: string): Promise<AccessCheck> {
     try {
-      const { payload } = await jwtVerify(token, this.#key, {
+      const { payload } = await jwtVerify(token, await this.#key, {
         algorithms: ["HS256"],
         issuer: JWT_ISSUER,
         audience: JWT_AUDIENCE,

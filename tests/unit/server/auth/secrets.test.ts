@@ -25,6 +25,8 @@ describe("secrets box (AES-256-GCM at rest)", () => {
     expect(h.secrets.hasSecret("bithumb.access_key")).toBe(true);
     expect(h.secrets.readSecret("bithumb.access_key")).toBe(ACCESS);
     expect(h.secrets.readSecret("bithumb.secret_key")).toBeUndefined();
+    expect(h.secrets.secretInfo("bithumb.access_key")).toEqual({ key: "bithumb.access_key", updatedBy: "root", updatedAt: h.clock.now() });
+    expect(h.secrets.secretInfo("bithumb.secret_key")).toBeUndefined();
     const audit = listAudit(h.handle.db, { action: "secret.saved" });
     expect(audit.map((r) => r.target)).toEqual(["bithumb.access_key", "bithumb.access_key"]);
     expect(JSON.stringify(audit)).not.toContain(ACCESS);
