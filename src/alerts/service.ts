@@ -69,6 +69,12 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
   const log = logger.child({ component: "alerts" });
   const bots = new Map<string, RunningBot>();
   let started = false;
+  /** Bot restarts run one after another: two quick channel edits must not start two pollers. */
+  let syncing: Promise<void> = Promise.resolve();
+  const requestSync = (): Promise<void> => {
+    syncing = syncing.then(syncBots).catch((err: unknown) => log.error({ err }, "telegram: could not restart the command bots"));
+    return syncing;
+  };
 
   const registry = new ChannelRegistry({
     db,
@@ -79,7 +85,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
     channelDeps: { clock, lang, random, ...(options.smtpTls ? { smtpTls: options.smtpTls } : {}), ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) },
     onSecret: options.onSecret,
     onChange: () => {
-      if (started) void syncBots();
+      if (started) void requestSync();
     },
   });
 
@@ -155,11 +161,12 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
         log.error({ err }, "alerts: could not load the stored channels; using the environment's only");
       }
       started = true;
-      await syncBots();
+      await requestSync();
       log.info({ channels: registry.channels().map((c) => c.id) }, "alerts: channels ready");
     },
     async stop(stopOptions = {}) {
       started = false;
+      await syncing;
       await Promise.all([...bots.values()].map((b) => b.bot.stop()));
       bots.clear();
       await alerter.flush(stopOptions.drainMs ?? 3_000);
