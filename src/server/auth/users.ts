@@ -138,6 +138,34 @@ export class UserService {
     return this.#change(id, origin, "user.enabled", () => ({ patch: { disabled: false } }));
   }
 
+  /**
+   * Several changes at once (the admin API's PATCH), all or nothing, one audit row per change.
+   * The same rules as the single setters: the last active admin stays an active admin.
+   */
+  updateUser(id: number, patch: { readonly role?: Role; readonly lang?: Lang; readonly disabled?: boolean }, origin: Origin): UserInfo {
+    if (patch.role !== undefined && !isRole(patch.role)) throw invalid({ role: "one of viewer, operator, admin" });
+    if (patch.lang !== undefined && !isLang(patch.lang)) throw invalid({ lang: "one of ko, en" });
+    const now = this.clock.now();
+    return this.db.transaction((tx) => {
+      const user = getUser(tx, id);
+      if (!user) throw notFound();
+      const role = patch.role ?? user.role;
+      const disabled = patch.disabled ?? user.disabled;
+      const losesAdmin = user.role === "admin" && !user.disabled && (role !== "admin" || disabled);
+      if (losesAdmin && countActiveAdmins(tx) <= 1) throw lastAdmin();
+      const audit = (action: string, details?: unknown) => recordAudit(tx, { actor: origin.by, action, target: user.name, details, source: origin.source }, now);
+      if (patch.role !== undefined && patch.role !== user.role) audit("user.role_changed", { from: user.role, to: patch.role });
+      if (patch.lang !== undefined && patch.lang !== user.lang) audit("user.lang_changed", { from: user.lang, to: patch.lang });
+      if (patch.disabled === true && !user.disabled) {
+        revokeUserSessions(tx, id, "disabled", now);
+        audit("user.disabled");
+      }
+      if (patch.disabled === false && user.disabled) audit("user.enabled");
+      updateUser(tx, id, { role: patch.role, lang: patch.lang, disabled: patch.disabled }, now);
+      return toUserInfo(getUser(tx, id)!);
+    });
+  }
+
   /** Clears a login lock (and the failure count) early. */
   unlockUser(id: number, origin: Origin): UserInfo {
     return this.#change(id, origin, "user.unlocked", (tx) => {

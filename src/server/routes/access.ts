@@ -108,13 +108,7 @@ export function accessRoutes(api: ApiRoutes, deps: AccessRouteDeps): void {
     async (c) => {
       const id = idParam(c);
       const body = await parseBody(c, userPatchBody);
-      const origin = originOf(c);
-      if (!auth.users.getUser(id)) throw new ApiError(404, "not_found", "no such user");
-      if (body.role !== undefined) auth.users.setRole(id, body.role, origin);
-      if (body.lang !== undefined) auth.users.setLang(id, body.lang, origin);
-      if (body.disabled === true) auth.users.disableUser(id, origin);
-      if (body.disabled === false) auth.users.enableUser(id, origin);
-      return c.json(auth.users.getUser(id)!);
+      return c.json(auth.users.updateUser(id, body, originOf(c)));
     },
   );
   api.add(

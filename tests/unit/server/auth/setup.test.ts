@@ -74,6 +74,26 @@ describe("the first admin", () => {
     expect(() => h.auth.users.disableUser(second, { by: "admin2" })).toThrow(/last active admin/);
   });
 
+  it("PATCH /users/{id} applies several changes at once, or none", async () => {
+    h = authHarness();
+    const root = await h.user("root", "admin");
+    const bob = await h.user("bob", "viewer");
+    const patch = (id: number, body: unknown) =>
+      h.request(`/api/v1/users/${id}`, { method: "PATCH", bearer: "boot-token-7d1e0c5b9a2f4e83b6c1", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    const res = await patch(bob, { role: "operator", lang: "en" });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ name: "bob", role: "operator", lang: "en", disabled: false });
+    expect(listAudit(h.handle.db).filter((r) => r.target === "bob").map((r) => r.action)).toEqual(["user.lang_changed", "user.role_changed", "user.created"]);
+    // Demoting and disabling the only admin: refused as a whole, nothing changed.
+    const refused = await patch(root, { lang: "en", disabled: true });
+    expect(refused.status).toBe(409);
+    expect(h.auth.users.getUser(root)).toMatchObject({ lang: "ko", disabled: false, role: "admin" });
+    expect((await patch(bob, {})).status).toBe(400);
+    expect((await patch(999, { lang: "en" })).status).toBe(404);
+    expect((await patch(bob, { disabled: true })).status).toBe(200);
+    expect(h.auth.users.getUser(bob)).toMatchObject({ disabled: true, role: "operator", lang: "en" });
+  });
+
   it("user input is validated with field errors; duplicate names are a conflict", async () => {
     h = authHarness();
     await expect(h.auth.users.createUser({ name: "bad name", password: "short", role: "root" as never }, { by: "t" })).rejects.toMatchObject({
