@@ -153,6 +153,12 @@ const ENV_FIELD: Readonly<Record<ChannelKind, Readonly<Record<string, string>>>>
   webhook: { url: "ALERT_WEBHOOK_URL", secret: "ALERT_WEBHOOK_SECRET" },
 };
 
+/** Every environment variable the alerts read (for the config schema: all optional strings). */
+export const ALERT_ENV_VARS = ["ALERT_LANG", ...new Set(Object.values(ENV_FIELD).flatMap((f) => Object.values(f)))] as const;
+
+/** The ones whose values are secrets (never echoed in config errors, scrubbed from logs). */
+export const ALERT_SECRET_ENV_VARS = ["TELEGRAM_BOT_TOKEN", "SLACK_WEBHOOK_URL", "SMTP_PASSWORD", "ALERT_WEBHOOK_URL", "ALERT_WEBHOOK_SECRET"] as const;
+
 const blank = (v: unknown) => v === undefined || (typeof v === "string" && v.trim() === "");
 
 /**

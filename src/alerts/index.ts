@@ -5,6 +5,8 @@ export { createErrorRateMonitor, createRestartStormMonitor, RateWatch, type Erro
 export { DEFAULT_RATE_LIMIT, TokenBucket, type RateLimit } from "./rate-limit.ts";
 export { Deduplicator } from "./dedupe.ts";
 export {
+  ALERT_ENV_VARS,
+  ALERT_SECRET_ENV_VARS,
   CHANNEL_SCHEMAS,
   channelsFromEnv,
   emailConfigSchema,

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { channelsFromEnv } from "../../../src/alerts/config.ts";
+import { ALERT_ENV_VARS, channelsFromEnv } from "../../../src/alerts/config.ts";
 import { ChannelRegistry, type SecretSealer } from "../../../src/alerts/registry.ts";
 import { SimulatedClock } from "../../../src/clock/simulated.ts";
 import { type DbHandle, getAlert, listAlertChannels, listAlerts, listAudit, markAlertReleased, pruneAlerts, recordAlert, setAlertDeliveries } from "../../../src/db/index.ts";
@@ -66,6 +66,12 @@ describe("channels from the environment", () => {
     expect(env.lang).toBe("ko");
     expect(channelsFromEnv({}).specs).toEqual([]);
     expect(channelsFromEnv({ SLACK_WEBHOOK_URL: "  " }).specs).toEqual([]);
+  });
+
+  it("names every variable it reads", () => {
+    expect([...ALERT_ENV_VARS].sort()).toEqual(
+      ["ALERT_LANG", "TELEGRAM_BOT_TOKEN", "TELEGRAM_CHAT_IDS", "TELEGRAM_API_URL", "SLACK_WEBHOOK_URL", "SMTP_HOST", "SMTP_PORT", "SMTP_SECURE", "SMTP_STARTTLS", "SMTP_USER", "SMTP_PASSWORD", "SMTP_FROM", "SMTP_TO", "ALERT_WEBHOOK_URL", "ALERT_WEBHOOK_SECRET"].sort(),
+    );
   });
 });
 

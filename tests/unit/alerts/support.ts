@@ -49,7 +49,7 @@ export function captureLogger(level = "trace"): { logger: Logger; text: () => st
 }
 
 /** Poll (real time, short steps) until `check` holds: for I/O on loopback, never for the clock. */
-export async function waitFor(check: () => boolean, what = "condition", timeoutMs = 3_000): Promise<void> {
+export async function waitFor(check: () => boolean, what = "condition", timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
