@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { generateCookie, getCookie } from "hono/cookie";
 import type { CookieSecureMode } from "../../config/schema.ts";
 import type { AppEnv } from "../env.ts";
 import type { IssuedTokens } from "./sessions.ts";
@@ -36,24 +36,37 @@ export function readCookie(c: Context<AppEnv>, policy: CookiePolicy, key: Cookie
   return cookiesSecure(c, policy) ? getCookie(c, COOKIE_NAMES[key], "host") : getCookie(c, COOKIE_NAMES[key]);
 }
 
-export function writeCookie(c: Context<AppEnv>, policy: CookiePolicy, key: CookieKey, value: string, maxAgeSeconds: number): void {
+/** A `Set-Cookie` value for the cookie `key` (Max-Age 0 deletes it). */
+export function serializeCookie(c: Context<AppEnv>, policy: CookiePolicy, key: CookieKey, value: string, maxAgeSeconds: number): string {
   const options = { httpOnly: true, sameSite: "Strict", path: "/", maxAge: Math.max(0, Math.floor(maxAgeSeconds)) } as const;
-  if (cookiesSecure(c, policy)) setCookie(c, COOKIE_NAMES[key], value, { ...options, secure: true, prefix: "host" });
-  else setCookie(c, COOKIE_NAMES[key], value, options);
+  return cookiesSecure(c, policy) ? generateCookie(COOKIE_NAMES[key], value, { ...options, secure: true, prefix: "host" }) : generateCookie(COOKIE_NAMES[key], value, options);
+}
+
+/** Sets a cookie on the answer a route is about to build (`c.html`, `c.redirect`, …). */
+export function writeCookie(c: Context<AppEnv>, policy: CookiePolicy, key: CookieKey, value: string, maxAgeSeconds: number): void {
+  c.header("Set-Cookie", serializeCookie(c, policy, key, value, maxAgeSeconds), { append: true });
 }
 
 export function clearCookie(c: Context<AppEnv>, policy: CookiePolicy, key: CookieKey): void {
-  if (cookiesSecure(c, policy)) deleteCookie(c, COOKIE_NAMES[key], { path: "/", secure: true, prefix: "host" });
-  else deleteCookie(c, COOKIE_NAMES[key], { path: "/" });
+  c.header("Set-Cookie", serializeCookie(c, policy, key, "", 0), { append: true });
 }
 
-/** Sets the cookies a login or refresh issued (the refresh cookie only when a new refresh token came). */
+/** The `Set-Cookie` values for what a login or refresh issued (the refresh cookie only when a new refresh token came). */
+export function sessionCookies(c: Context<AppEnv>, policy: CookiePolicy, issued: IssuedTokens, now: number): string[] {
+  const out = [serializeCookie(c, policy, "access", issued.access, (issued.accessExpiresAt - now) / 1000)];
+  if (issued.refresh !== undefined && issued.refreshExpiresAt !== undefined) out.push(serializeCookie(c, policy, "refresh", issued.refresh, (issued.refreshExpiresAt - now) / 1000));
+  return out;
+}
+
+/** The `Set-Cookie` values that delete both session cookies. */
+export function expiredSessionCookies(c: Context<AppEnv>, policy: CookiePolicy): string[] {
+  return [serializeCookie(c, policy, "access", "", 0), serializeCookie(c, policy, "refresh", "", 0)];
+}
+
 export function writeSessionCookies(c: Context<AppEnv>, policy: CookiePolicy, issued: IssuedTokens, now: number): void {
-  writeCookie(c, policy, "access", issued.access, (issued.accessExpiresAt - now) / 1000);
-  if (issued.refresh !== undefined && issued.refreshExpiresAt !== undefined) writeCookie(c, policy, "refresh", issued.refresh, (issued.refreshExpiresAt - now) / 1000);
+  for (const cookie of sessionCookies(c, policy, issued, now)) c.header("Set-Cookie", cookie, { append: true });
 }
 
 export function clearSessionCookies(c: Context<AppEnv>, policy: CookiePolicy): void {
-  clearCookie(c, policy, "access");
-  clearCookie(c, policy, "refresh");
+  for (const cookie of expiredSessionCookies(c, policy)) c.header("Set-Cookie", cookie, { append: true });
 }

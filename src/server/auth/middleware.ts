@@ -4,7 +4,8 @@ import type { Logger } from "../../log.ts";
 import type { AppEnv, Role } from "../env.ts";
 import { ApiError, wantsHtml } from "../errors.ts";
 import { bearerCredential, constantTimeEqual } from "../middleware/auth.ts";
-import { clearSessionCookies, readCookie, writeSessionCookies, type CookiePolicy } from "./cookies.ts";
+import { mutableResponseHeaders } from "../middleware/response-headers.ts";
+import { expiredSessionCookies, readCookie, sessionCookies, type CookiePolicy } from "./cookies.ts";
 import { hasRole, who } from "./roles.ts";
 import type { Auth } from "./service.ts";
 
@@ -46,9 +47,14 @@ export function authenticate(options: { auth: Auth; cookies: CookiePolicy; logge
       c.set("csrfToken", state.csrfToken);
       c.set("sessionFamily", state.familyId);
     }
-    if (state.issued) writeSessionCookies(c, cookies, state.issued, options.now());
-    else if (state.clear) clearSessionCookies(c, cookies);
-    return next();
+    // Added after the route ran: cookies set before it are lost when it answers with its own Response.
+    const setCookies = state.issued ? sessionCookies(c, cookies, state.issued, options.now()) : state.clear ? expiredSessionCookies(c, cookies) : [];
+    await next();
+    if (setCookies.length === 0) return;
+    const headers = mutableResponseHeaders(c);
+    const already = new Set(headers.getSetCookie().map((v) => v.split("=")[0]));
+    // A route that set the session cookies itself (login, logout) has the last word.
+    for (const cookie of setCookies) if (!already.has(cookie.split("=")[0])) headers.append("Set-Cookie", cookie);
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env.ts";
+import { mutableResponseHeaders } from "./response-headers.ts";
 
 /**
  * Security headers on every answer, with a fresh CSP nonce per request (`c.var.cspNonce`). The
@@ -44,11 +45,7 @@ export function securityHeaders(options: SecurityHeadersOptions): MiddlewareHand
     const nonce = Buffer.from(random(NONCE_BYTES)).toString("base64");
     c.set("cspNonce", nonce);
     await next();
-    let h = c.res.headers;
-    if (!headersMutable(h)) {
-      c.res = new Response(c.res.body, c.res);
-      h = c.res.headers;
-    }
+    const h = mutableResponseHeaders(c);
     if (!h.has("Content-Security-Policy")) h.set("Content-Security-Policy", contentSecurityPolicy(nonce));
     h.set("X-Content-Type-Options", "nosniff");
     h.set("Referrer-Policy", "no-referrer");
@@ -60,12 +57,3 @@ export function securityHeaders(options: SecurityHeadersOptions): MiddlewareHand
   };
 }
 
-/** `Response.redirect()` and fetched responses have immutable headers: those are copied first. */
-function headersMutable(h: Headers): boolean {
-  try {
-    h.set("X-Content-Type-Options", "nosniff");
-    return true;
-  } catch {
-    return false;
-  }
-}

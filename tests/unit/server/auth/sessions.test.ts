@@ -38,6 +38,29 @@ describe("session cookies", () => {
     expect(probe.csrfToken).toBe(csrf); // pages loaded before the refresh keep working
   });
 
+  it("the refreshed cookies reach the browser whatever the route answers with (a raw Response, a redirect)", async () => {
+    h = authHarness({
+      app: {
+        extraRoutes: (app) => {
+          app.get("/static/app.css", () => new Response("body{}", { headers: { "Content-Type": "text/css", "Cache-Control": "max-age=3600" } }));
+          app.get("/go", (c) => c.redirect("/elsewhere", 303));
+        },
+      },
+    });
+    await h.user("alice", "viewer");
+    const { jar } = await h.login("alice");
+    for (const path of ["/static/app.css", "/go"]) {
+      const before = jar.values.get("bot_rt");
+      h.clock.advance(16 * MIN);
+      const res = await h.request(path, { jar });
+      expect(res.headers.getSetCookie().map((c) => c.split("=")[0]).sort(), path).toEqual(["bot_at", "bot_rt"]);
+      expect(jar.values.get("bot_rt")).not.toBe(before);
+    }
+    // A route's own caching is kept; other answers to a logged-in caller are private.
+    expect((await h.request("/static/app.css", { jar })).headers.get("cache-control")).toBe("max-age=3600");
+    expect((await h.request("/go", { jar })).headers.get("cache-control")).toBe("no-store");
+  });
+
   it("refuses an expired JWT without a refresh cookie, and clears it", async () => {
     h = authHarness();
     await h.user("alice", "viewer");
@@ -116,6 +139,17 @@ describe("session cookies", () => {
     h.clock.advance(16 * MIN);
     expect((await api(copy)).status).toBe(401);
     expect(listAudit(h.handle.db, { action: "auth.logout" })).toHaveLength(1);
+  });
+
+  it("logout with an expired JWT: the refresh and the logout happen in one request, and no cookie survives", async () => {
+    h = authHarness();
+    await h.user("alice", "operator");
+    const { jar, csrf } = await h.login("alice");
+    h.clock.advance(16 * MIN);
+    const res = await h.request("/logout", { method: "POST", jar, headers: { "X-CSRF-Token": csrf } });
+    expect(res.status).toBe(303);
+    expect([...jar.values.keys()]).toEqual([]);
+    expect(h.auth.sessions.listSessions()).toEqual([]);
   });
 
   it("logout needs the CSRF token like any cookie mutation", async () => {
