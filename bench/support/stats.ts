@@ -1,4 +1,5 @@
 import { heapStats } from "bun:jsc";
+import { readFileSync } from "node:fs";
 import { quantileSorted } from "../../src/backtest/compare/index.ts";
 
 /**
@@ -69,6 +70,19 @@ export interface ProcessSample {
   readonly afterGc: boolean;
   /** After a collection only: live objects per JSC type. */
   readonly objectTypes?: Readonly<Record<string, number>>;
+  /** After a collection only, on Linux: RSS split into anonymous, file-backed and shared memory (MB). */
+  readonly rssParts?: { readonly total: number; readonly anon: number; readonly file: number; readonly shmem: number };
+}
+
+/** RssAnon / RssFile / RssShmem from /proc/self/status (Linux), or undefined elsewhere. */
+function rssParts(): ProcessSample["rssParts"] {
+  try {
+    const status = readFileSync("/proc/self/status", "utf8");
+    const kb = (field: string) => Number(/^(\w+):\s+(\d+) kB$/m.exec(status.split("\n").find((l) => l.startsWith(`${field}:`)) ?? "")?.[2] ?? Number.NaN);
+    return { total: kb("VmRSS") / 1024, anon: kb("RssAnon") / 1024, file: kb("RssFile") / 1024, shmem: kb("RssShmem") / 1024 };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Object types whose live count grew most between two post-GC samples, largest growth first. */
@@ -136,6 +150,7 @@ export class ProcessSampler {
       cpuCores: (cpu.user + cpu.system) / 1000 / (now - this.lastWall),
       afterGc,
       objectTypes: heap ? { ...heap.objectTypeCounts } : undefined,
+      rssParts: afterGc ? rssParts() : undefined,
     });
     this.lastWall = now;
     this.lastCpu = process.cpuUsage();
