@@ -432,11 +432,16 @@ export class BithumbWsClient implements MarketStream {
     this.dispatch(message);
   }
 
+  /** Per frame, so without the closure `notify` takes; same containment of a throwing observer. */
   private observeMessage(observer: WsObserver, message: WsMessage): void {
-    const stamp = messageTimestamp(message);
-    const lagMs = stamp === undefined ? undefined : this.lastReceived - stamp;
-    notify(observer, this.logger, (o) => o.onMessage?.(message.kind, lagMs));
     if (message.kind === "error") this.problem("server");
+    if (observer.onMessage === undefined) return;
+    const stamp = messageTimestamp(message);
+    try {
+      observer.onMessage(message.kind, stamp === undefined ? undefined : this.lastReceived - stamp);
+    } catch (error) {
+      this.logger?.warn({ err: error instanceof Error ? error.message : String(error) }, "exchange observer threw; ignored");
+    }
   }
 
   private dispatch(message: WsMessage): void {
