@@ -55,7 +55,13 @@ export const emailConfigSchema = z.object({
   port: z.coerce.number().int().min(1).max(65_535).default(587),
   /** Implicit TLS (usually port 465); otherwise STARTTLS per `starttls`. */
   secure: flag.default(false),
-  starttls: z.enum(["auto", "required", "never"]).default("auto"),
+  /** A checkbox ("on", "true") means required; unchecked or "false" means auto. */
+  starttls: z.preprocess((v) => {
+    if (typeof v === "boolean") return v ? "required" : "auto";
+    if (typeof v !== "string") return v;
+    const t = v.trim().toLowerCase();
+    return ["on", "true", "1", "yes"].includes(t) ? "required" : ["off", "false", "0", "no", ""].includes(t) ? "auto" : t;
+  }, z.enum(["auto", "required", "never"], { error: "auto, required or never" }).default("auto")),
   user: z.string().trim().optional(),
   password: z.string().optional(),
   from: address,
@@ -186,6 +192,29 @@ export function channelsFromEnv(env: AlertEnv): EnvChannels {
     specs.push({ kind, id: `env:${kind}`, name: `${kind} (env)`, config: parsed.config } as ChannelSpec);
   }
   return { lang, specs, problems, secrets: specs.flatMap(secretValues) };
+}
+
+/** The host of a URL (secret URLs are summarised by their host only). */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "?";
+  }
+}
+
+/** One line of non-secret settings for a channel list: chats, SMTP server and recipients, URL hosts. */
+export function summarize(spec: ChannelSpec): string {
+  switch (spec.kind) {
+    case "telegram":
+      return `chats ${spec.config.chatIds.join(", ")} · ${spec.config.format}${spec.config.apiUrl ? ` · ${hostOf(spec.config.apiUrl)}` : ""}`;
+    case "slack":
+      return hostOf(spec.config.webhookUrl);
+    case "email":
+      return `${spec.config.host}:${spec.config.port}${spec.config.secure ? " (TLS)" : spec.config.starttls === "never" ? "" : " (STARTTLS)"} → ${spec.config.to.join(", ")}`;
+    case "webhook":
+      return `${hostOf(spec.config.url)}${spec.config.secret ? " · signed" : ""}`;
+  }
 }
 
 /** The secret values of a channel's settings (for log scrubbing). */

@@ -405,6 +405,7 @@ export function createAlerter(options: AlerterOptions): Alerter {
     stats: () => ({ ...counts, queued: queuedCount() }),
     flush(timeoutMs) {
       if (queuedCount() === 0) return Promise.resolve(true);
+      if (!(timeoutMs > 0)) return Promise.resolve(false);
       return new Promise<boolean>((resolve) => {
         const done = (ok: boolean) => {
           idleWaiters.delete(onIdle);

@@ -13,7 +13,7 @@ import type { Logger } from "../log.ts";
 import { type AlertChannel, CHANNEL_KINDS, type ChannelKind } from "../ports/alerts.ts";
 import type { Clock } from "../ports/clock.ts";
 import { buildChannels, type ChannelDeps } from "./channels/build.ts";
-import { type ChannelSpec, type FieldErrors, parseChannelConfig, SECRET_FIELDS, secretValues } from "./config.ts";
+import { type ChannelSpec, type FieldErrors, parseChannelConfig, SECRET_FIELDS, secretValues, summarize } from "./config.ts";
 
 /**
  * Encrypts secret fields at rest: the server's AES-256-GCM secrets box (`SecretsBox.seal/open`,
@@ -40,6 +40,8 @@ export interface ChannelView {
   readonly secretsSet: readonly string[];
   readonly updatedAt?: number;
   readonly updatedBy?: string;
+  /** One line of non-secret settings (chats, SMTP server, URL hosts); absent when the settings do not open. */
+  readonly summary?: string;
   /** Why a stored channel is not in use (its secrets cannot be opened, or it no longer validates). */
   readonly problem?: string;
 }
@@ -158,6 +160,7 @@ export class ChannelRegistry {
       enabled: true,
       config: publicConfig(s.kind, s.config as Record<string, unknown>),
       secretsSet: SECRET_FIELDS[s.kind].filter((f) => !blank((s.config as Record<string, unknown>)[f])),
+      summary: summarize(s),
     }));
     return [...env, ...this.loaded.map((l) => this.view(l))];
   }
@@ -182,6 +185,7 @@ export class ChannelRegistry {
       secretsSet: Object.keys(sealed).filter((k) => typeof sealed[k] === "string"),
       updatedAt: l.row.updatedAt,
       updatedBy: l.row.updatedBy,
+      ...(l.spec ? { summary: summarize(l.spec) } : {}),
       ...(l.problem ? { problem: l.problem } : {}),
     };
   }

@@ -7,7 +7,7 @@ import { type DbHandle, getAlert, listAlertChannels, listAlerts, listAudit, mark
 import { captureLogger, openTestDb } from "./support.ts";
 
 const TOKEN = "123456789:AAH-test_token_0123456789abcdefXYZ";
-const SLACK = "https://hooks.slack.example/services/T000/B000/XXXXSECRET";
+const SLACK = "https://127.0.0.1:9/services/T000/B000/XXXXSECRET";
 const NOW = Date.UTC(2026, 10, 26);
 
 /** AES-256-GCM with the context as additional data: the shape of the server's secrets box. */
@@ -42,25 +42,25 @@ describe("channels from the environment", () => {
       TELEGRAM_BOT_TOKEN: TOKEN,
       TELEGRAM_CHAT_IDS: "111,-1002",
       SLACK_WEBHOOK_URL: SLACK,
-      SMTP_HOST: "smtp.example.com",
+      SMTP_HOST: "127.0.0.1",
       SMTP_PORT: "465",
       SMTP_SECURE: "true",
       SMTP_USER: "u",
       SMTP_PASSWORD: "mail-password-1",
       SMTP_FROM: "bot@example.com",
       SMTP_TO: "ops@example.com",
-      ALERT_WEBHOOK_URL: "https://example.com/hook",
+      ALERT_WEBHOOK_URL: "https://127.0.0.1:9/hook",
       ALERT_WEBHOOK_SECRET: "webhook-secret-0123456789",
     });
     expect(env.problems).toEqual([]);
     expect(env.lang).toBe("en");
     expect(env.specs.map((s) => s.id)).toEqual(["env:telegram", "env:slack", "env:email", "env:webhook"]);
-    expect(env.specs[2]!.config).toMatchObject({ port: 465, secure: true, to: ["ops@example.com"] });
-    expect([...env.secrets].sort()).toEqual([TOKEN, SLACK, "mail-password-1", "https://example.com/hook", "webhook-secret-0123456789"].sort());
+    expect(env.specs[2]!.config).toMatchObject({ host: "127.0.0.1", port: 465, secure: true, to: ["ops@example.com"] });
+    expect([...env.secrets].sort()).toEqual([TOKEN, SLACK, "mail-password-1", "https://127.0.0.1:9/hook", "webhook-secret-0123456789"].sort());
   });
 
   it("a half-configured channel is a problem naming the variable; nothing set is no channel", () => {
-    const env = channelsFromEnv({ TELEGRAM_BOT_TOKEN: TOKEN, SMTP_HOST: "smtp.example.com", SMTP_FROM: "bot@example.com", ALERT_LANG: "fr" });
+    const env = channelsFromEnv({ TELEGRAM_BOT_TOKEN: TOKEN, SMTP_HOST: "127.0.0.1", SMTP_FROM: "bot@example.com", ALERT_LANG: "fr" });
     expect(env.specs).toEqual([]);
     expect(env.problems).toEqual(["ALERT_LANG: ko or en", "TELEGRAM_CHAT_IDS: at least one chat id", "SMTP_TO: at least one recipient"]);
     expect(env.lang).toBe("ko");
@@ -153,7 +153,7 @@ describe("dashboard-managed channels", () => {
 
   it("binds a sealed value to its channel: copied onto another channel it does not open", () => {
     const a = registry.create({ kind: "slack", name: "a", config: { webhookUrl: SLACK } }, origin);
-    const b = registry.create({ kind: "slack", name: "b", config: { webhookUrl: "https://hooks.slack.example/services/T1/B1/OTHER" } }, origin);
+    const b = registry.create({ kind: "slack", name: "b", config: { webhookUrl: "https://127.0.0.1:9/services/T1/B1/OTHER" } }, origin);
     if (!a.ok || !b.ok) throw new Error("setup");
     const rows = listAlertChannels(handle.db);
     handle.sqlite.prepare("UPDATE alert_channels SET config = ? WHERE id = ?").run(rows[0]!.config, b.channel.dbId);
@@ -174,13 +174,13 @@ describe("dashboard-managed channels", () => {
   });
 
   it("updates: an empty secret keeps the stored one, a new one replaces it, clearSecrets removes an optional one", () => {
-    const r = registry.create({ kind: "webhook", name: "hook", config: { url: "https://example.com/a?token=one", secret: "webhook-secret-0123456789" } }, origin);
+    const r = registry.create({ kind: "webhook", name: "hook", config: { url: "https://127.0.0.1:9/a?token=one", secret: "webhook-secret-0123456789" } }, origin);
     if (!r.ok) throw new Error("setup");
     const id = r.channel.dbId!;
     const renamed = registry.update(id, { name: "hook 2", config: { url: "", minSeverity: "critical" } }, origin);
     expect(renamed).toMatchObject({ ok: true, channel: { name: "hook 2", config: { minSeverity: "critical" }, secretsSet: ["url", "secret"] } });
     expect(registry.channels().find((c) => c.id === `db:${id}`)!.minSeverity).toBe("critical");
-    registry.update(id, { config: { url: "https://example.com/b?token=two" }, clearSecrets: ["secret"] }, origin);
+    registry.update(id, { config: { url: "https://127.0.0.1:9/b?token=two" }, clearSecrets: ["secret"] }, origin);
     const view = registry.list().find((v) => v.dbId === id)!;
     expect(view.secretsSet).toEqual(["url"]);
     expect(JSON.stringify(view)).not.toContain("token=two");
