@@ -109,7 +109,7 @@ export class Metrics {
     // HTTP server (httpMetrics middleware) and alert delivery (alerter)
     this.httpRequestsTotal = new Counter({ name: "bot_http_requests_total", help: "HTTP requests served by route pattern and status", labelNames: ["method", "route", "status"], registers });
     this.httpRequestSeconds = new Histogram({ name: "bot_http_request_duration_seconds", help: "HTTP request handling time until the response starts", labelNames: ["method", "route"], buckets, registers });
-    this.alertDeliveriesTotal = new Counter({ name: "bot_alert_deliveries_total", help: "Alert deliveries per channel and outcome (sent, failed, suppressed)", labelNames: ["channel", "outcome"], registers });
+    this.alertDeliveriesTotal = new Counter({ name: "bot_alert_deliveries_total", help: "Alert deliveries per channel kind and outcome (sent, failed, dropped, suppressed)", labelNames: ["channel", "outcome"], registers });
   }
 
   /** The exposition text for `GET /metrics`. */
