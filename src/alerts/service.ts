@@ -29,9 +29,12 @@ export interface AlertServiceOptions {
   /** Seals secret fields of dashboard-managed channels. */
   readonly sealer: SecretSealer;
   readonly random?: () => number;
-  /** The running bot; with it, Telegram chats may send commands. */
+  /**
+   * The running bot; with it, Telegram chats may send commands. Usually handed to `start()`
+   * instead: the alerter must exist before the runtime (which raises alerts while it starts).
+   */
   readonly control?: ControlPort;
-  /** Poll Telegram for commands (default true when `control` is given). */
+  /** Poll Telegram for commands (default true when a control port is given). */
   readonly telegramCommands?: boolean;
   readonly rateLimit?: RateLimit;
   readonly dedupeWindowMs?: number;
@@ -50,8 +53,8 @@ export interface AlertService {
   readonly channels: ChannelRegistry;
   /** The settings page's test button: `db:3`, `env:telegram`, a kind, or a stored channel's number. */
   testChannel(idOrKind: string | number, by?: string): Promise<ChannelTestResult[]>;
-  /** Load the stored channels and start the Telegram command bots. */
-  start(): Promise<void>;
+  /** Load the stored channels and start the Telegram command bots (commands need `control`, here or in the options). */
+  start(options?: { control?: ControlPort }): Promise<void>;
   /** Give queued deliveries up to `drainMs` (default 3 s), then stop everything. */
   stop(options?: { drainMs?: number }): Promise<void>;
 }
@@ -102,12 +105,13 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
     queueLimit: options.queueLimit,
   });
 
-  const commandsEnabled = options.control !== undefined && options.telegramCommands !== false;
+  let control = options.control;
+  const commandsEnabled = () => control !== undefined && options.telegramCommands !== false;
 
   /** One bot per token (two pollers on one token make Telegram answer 409), obeying the union of its chats. */
   function wantedBots(): Map<string, { token: string; apiUrl?: string; chatIds: string[] }> {
     const wanted = new Map<string, { token: string; apiUrl?: string; chatIds: string[] }>();
-    if (!commandsEnabled) return wanted;
+    if (!commandsEnabled()) return wanted;
     for (const spec of registry.specs()) {
       if (spec.kind !== "telegram") continue;
       const c: TelegramConfig = spec.config;
@@ -130,7 +134,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
     for (const [token, w] of wanted) {
       if (bots.has(token)) continue;
       const api = new TelegramApi({ token, apiUrl: w.apiUrl, clock });
-      const commands = new TelegramCommands({ control: options.control!, db, lang, runtimeNow, now: () => clock.now(), random });
+      const commands = new TelegramCommands({ control: control!, db, lang, runtimeNow, now: () => clock.now(), random });
       const bot = createTelegramBot({
         api,
         commands,
@@ -154,7 +158,8 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
     testChannel(idOrKind, by) {
       return alerter.test(typeof idOrKind === "number" ? `db:${idOrKind}` : idOrKind, by);
     },
-    async start() {
+    async start(startOptions = {}) {
+      control = startOptions.control ?? control;
       try {
         registry.reload();
       } catch (err) {

@@ -75,11 +75,11 @@ describe("the alert service with every channel on loopback", () => {
       env,
       sealer: box,
       random: () => 0.5,
-      control,
       smtpTls: { ca: TLS_CERT },
       telegram: { pollTimeoutSec: 1 },
     });
-    await service.start();
+    // As main.ts does it: the alerter exists first (the runtime raises alerts while it starts), commands come with the runtime.
+    await service.start({ control });
   });
 
   afterAll(async () => {
