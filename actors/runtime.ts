@@ -220,6 +220,7 @@ export function createRuntime(deps: RuntimeDeps, options: { mode: TradingMode; s
       warning: ctx.warning,
       lastPrice: ctx.lastPrice ?? undefined,
       changeRate: ctx.changeRate ?? undefined,
+      lastTradeTs: ctx.lastTradeTs ?? undefined,
       lastCandleTs: ctx.lastCandleTs ?? undefined,
       stale: ctx.stale,
     };

@@ -10,7 +10,7 @@ import { ScaledClock } from "./clock/scaled.ts";
 import { SystemClock } from "./clock/system.ts";
 import { formatProblems, loadConfig } from "./config/load.ts";
 import type { AppConfig } from "./config/schema.ts";
-import type { Market } from "./core/model.ts";
+import { INTERVAL_MS, type Market } from "./core/model.ts";
 import { acquireRunLock, backupDatabase, type Db, getConfigValue, openDb, pruneBackups } from "./db/index.ts";
 import { resolveRiskParams } from "./core/risk/index.ts";
 import { resolveStrategyParams } from "./core/strategy/index.ts";
@@ -18,7 +18,7 @@ import { BithumbRestClient, BithumbWsClient, ClientOrderIdFactory, createRestRat
 import { type SimulatorHandle, startSimulator } from "./exchange/sim/index.ts";
 import { bookDailyPnl, every, nextKstMidnight, scheduleRecurring } from "./jobs/index.ts";
 import { createLogger, type Logger } from "./log.ts";
-import { Metrics } from "./metrics/index.ts";
+import { bindExchangeMetrics, bindStreamMetrics, Metrics, startMetricsSampler } from "./metrics/index.ts";
 import type { Clock } from "./ports/clock.ts";
 import type { Exchange } from "./ports/exchange.ts";
 import type { MarketStream } from "./ports/market-stream.ts";
@@ -37,8 +37,9 @@ interface Wiring {
 
 const wallClock = new SystemClock();
 
-function restClient(config: AppConfig, baseUrl: string, logger: Logger, keys: boolean): BithumbRestClient {
+function restClient(config: AppConfig, baseUrl: string, logger: Logger, metrics: Metrics, keys: boolean): BithumbRestClient {
   return new BithumbRestClient({
+    observer: bindExchangeMetrics(metrics),
     baseUrl,
     accessKey: keys ? config.exchange.accessKey : undefined,
     secretKey: keys ? config.exchange.secretKey : undefined,
@@ -51,9 +52,12 @@ function restClient(config: AppConfig, baseUrl: string, logger: Logger, keys: bo
   });
 }
 
-function streams(config: AppConfig, wsUrl: string, wsPrivateUrl: string, logger: Logger): { marketStream: BithumbWsClient; privateStream: BithumbWsClient } {
-  const marketStream = new BithumbWsClient({ url: wsUrl, clock: wallClock, logger: logger.child({ component: "ws" }) });
+function streams(config: AppConfig, wsUrl: string, wsPrivateUrl: string, logger: Logger, metrics: Metrics): { marketStream: BithumbWsClient; privateStream: BithumbWsClient } {
+  // The market-data actor records the public stream's connection and lag; in sim mode message
+  // timestamps are simulated time, so the private stream's lag would be meaningless there.
+  const marketStream = new BithumbWsClient({ url: wsUrl, clock: wallClock, logger: logger.child({ component: "ws" }), observer: bindStreamMetrics(metrics, { stream: "public", connection: false, lag: false }) });
   const privateStream = new BithumbWsClient({
+    observer: bindStreamMetrics(metrics, { stream: "private", connection: false, lag: config.mode !== "sim" }),
     url: wsPrivateUrl,
     clock: wallClock,
     logger: logger.child({ component: "ws-private" }),
@@ -64,7 +68,7 @@ function streams(config: AppConfig, wsUrl: string, wsPrivateUrl: string, logger:
 }
 
 /** The exchange, streams and clock for the configured mode. */
-async function wire(config: AppConfig, logger: Logger): Promise<Wiring> {
+async function wire(config: AppConfig, logger: Logger, metrics: Metrics): Promise<Wiring> {
   if (config.mode === "sim") {
     let sim: SimulatorHandle | null = null;
     let restUrl = config.exchange.restUrl;
@@ -97,8 +101,8 @@ async function wire(config: AppConfig, logger: Logger): Promise<Wiring> {
       clock = new ScaledClock({ anchorSimMs: body.now, speed: body.speed });
       speed = body.speed;
     }
-    const exchange = restClient(config, restUrl, logger, true);
-    const { marketStream, privateStream } = streams(config, wsUrl, wsPrivateUrl, logger);
+    const exchange = restClient(config, restUrl, logger, metrics, true);
+    const { marketStream, privateStream } = streams(config, wsUrl, wsPrivateUrl, logger, metrics);
     return {
       clock,
       timeScale: speed,
@@ -113,10 +117,10 @@ async function wire(config: AppConfig, logger: Logger): Promise<Wiring> {
   }
   if (config.mode === "paper") {
     const { createPaperExchange } = await import("./exchange/paper/index.ts");
-    const data = restClient(config, config.exchange.restUrl, logger, false);
-    const marketStream = new BithumbWsClient({ url: config.exchange.wsUrl, clock: wallClock, logger: logger.child({ component: "ws" }) });
+    const data = restClient(config, config.exchange.restUrl, logger, metrics, false);
+    const marketStream = new BithumbWsClient({ url: config.exchange.wsUrl, clock: wallClock, logger: logger.child({ component: "ws" }), observer: bindStreamMetrics(metrics, { stream: "public", connection: false, lag: false }) });
     // The paper exchange watches its own stream for fills; the runtime gets another for its traders.
-    const paperStream = new BithumbWsClient({ url: config.exchange.wsUrl, clock: wallClock, logger: logger.child({ component: "ws-paper" }) });
+    const paperStream = new BithumbWsClient({ url: config.exchange.wsUrl, clock: wallClock, logger: logger.child({ component: "ws-paper" }), observer: bindStreamMetrics(metrics, { stream: "paper" }) });
     const paper = await createPaperExchange({
       source: data,
       stream: paperStream,
@@ -137,8 +141,8 @@ async function wire(config: AppConfig, logger: Logger): Promise<Wiring> {
       close: async () => paper.close(),
     };
   }
-  const exchange = restClient(config, config.exchange.restUrl, logger, true);
-  const { marketStream, privateStream } = streams(config, config.exchange.wsUrl, config.exchange.wsPrivateUrl, logger);
+  const exchange = restClient(config, config.exchange.restUrl, logger, metrics, true);
+  const { marketStream, privateStream } = streams(config, config.exchange.wsUrl, config.exchange.wsPrivateUrl, logger, metrics);
   return { clock: wallClock, timeScale: 1, exchange, marketStream, privateStream, describe: `LIVE trading on ${config.exchange.restUrl}`, close: async () => {} };
 }
 
@@ -186,10 +190,10 @@ async function main(): Promise<void> {
 
   const releaseLock = acquireRunLock(config.database.path);
   const handle = openDb({ path: config.database.path });
-  const wiring = await wire(config, logger);
+  const metrics = new Metrics({ labels: { mode: config.mode } });
+  const wiring = await wire(config, logger, metrics);
   const settings = runtimeSettings(config, wiring.timeScale);
   const { strategy: strategyParams, risk: riskParams } = savedParams(handle.db, config, logger);
-  const metrics = new Metrics({ labels: { mode: config.mode } });
   const ids = new ClientOrderIdFactory("bot", wallClock);
   const deps: RuntimeDeps = {
     clock: wiring.clock,
@@ -215,6 +219,16 @@ async function main(): Promise<void> {
 
   const backupsDir = join(dirname(config.database.path), "backups");
   const jobs = [
+    startMetricsSampler({
+      control: runtime.control,
+      db: handle.db,
+      metrics,
+      clock: wiring.clock,
+      everyMs: 15_000 * wiring.timeScale,
+      candleIntervalMs: INTERVAL_MS[config.trading.interval],
+      timeScale: wiring.timeScale,
+      logger,
+    }),
     scheduleRecurring(wiring.clock, nextKstMidnight, (at) => {
       const s = bookDailyPnl(handle.db, runtime.control, at, wiring.clock.now());
       deps.alert({ severity: "info", key: `daily_pnl:${s.date}`, title: `Daily PnL ${s.date}`, text: `realised ${s.realised.toFixed(0)} KRW, unrealised ${s.unrealised.toFixed(0)} KRW, equity ${s.equity.toFixed(0)} KRW (${(s.return * 100).toFixed(2)} %)`, ts: wiring.clock.now() });
