@@ -12,7 +12,7 @@ export const LANGS = ["ko", "en"] as const satisfies readonly Lang[];
 
 const KST_OFFSET_MS = 9 * 3_600_000;
 
-/** A KRW amount in whole won, the Korean way: `12,345,678원` (ko) or `12,345,678 KRW` (en). */
+/** A KRW amount in whole won, the Korean way: `12,345,678원` (ko) or `₩12,345,678` (en, as the dashboard writes it). */
 export function formatKrw(amount: number, lang: Lang, options: { signed?: boolean } = {}): string {
   if (!Number.isFinite(amount)) return "–";
   const won = Math.round(amount);
@@ -35,7 +35,8 @@ export function formatPriceKrw(price: number, lang: Lang): string {
 }
 
 function withUnit(number: string, lang: Lang): string {
-  return lang === "ko" ? `${number}원` : `${number} KRW`;
+  if (lang === "ko") return `${number}원`;
+  return number.startsWith("-") || number.startsWith("+") ? `${number[0]}₩${number.slice(1)}` : `₩${number}`;
 }
 
 function trimZeros(text: string): string {

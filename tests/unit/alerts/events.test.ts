@@ -17,8 +17,8 @@ describe("alerts from runtime facts", () => {
     expect(ko.text).toContain("수수료 2,921원");
     const en = alertFor({ ...e, side: "ask", realisedPnl: -12_345 }, "en");
     expect(en.title).toBe("Fill: KRW-BTC sell");
-    expect(en.text).toContain("0.0123 BTC at 95,000,000 KRW = 1,168,500 KRW");
-    expect(en.text).toContain("Realised PnL -12,345 KRW");
+    expect(en.text).toContain("0.0123 BTC at ₩95,000,000 = ₩1,168,500");
+    expect(en.text).toContain("Realised PnL -₩12,345");
   });
 
   it("a stop hit: warning with the stop and the price", () => {

@@ -26,7 +26,9 @@ describe("numbers the Korean way", () => {
     expect(formatKrw(-50_000, "ko", { signed: true })).toBe("-50,000원");
     expect(formatKrw(1_234, "ko", { signed: true })).toBe("+1,234원");
     expect(formatKrw(0, "ko", { signed: true })).toBe("0원");
-    expect(formatKrw(12_345_678, "en")).toBe("12,345,678 KRW");
+    expect(formatKrw(12_345_678, "en")).toBe("₩12,345,678");
+    expect(formatKrw(-5_000, "en", { signed: true })).toBe("-₩5,000");
+    expect(formatKrw(5_000, "en", { signed: true })).toBe("+₩5,000");
     expect(formatKrw(Number.NaN, "ko")).toBe("–");
   });
 
@@ -34,7 +36,7 @@ describe("numbers the Korean way", () => {
     expect(formatPriceKrw(95_000_000, "ko")).toBe("95,000,000원");
     expect(formatPriceKrw(0.1233, "ko")).toBe("0.1233원");
     expect(formatPriceKrw(12.5, "ko")).toBe("12.5원");
-    expect(formatPriceKrw(1_234, "en")).toBe("1,234 KRW");
+    expect(formatPriceKrw(1_234, "en")).toBe("₩1,234");
     expect(formatPriceKrw(95_123_456.789, "ko")).toBe("95,123,456.789원");
   });
 
