@@ -18,7 +18,7 @@ import type { Db } from "../db/index.ts";
 // The alert verbs are imported from their module (the db index re-exports them too).
 import { type AlertDelivery, markAlertReleased, recordAlert, setAlertDeliveries } from "../db/repos/alerts.ts";
 import type { Logger } from "../log.ts";
-import { type Alert, type AlertChannel, type AlertMessage, ALERT_SEVERITIES, type AlertSeverity, type DeliveryResult, severityAtLeast } from "../ports/alerts.ts";
+import { type Alert, type AlertChannel, type AlertMessage, ALERT_SEVERITIES, type AlertSeverity, type ChannelKind, type DeliveryResult, severityAtLeast } from "../ports/alerts.ts";
 import type { Clock, TimerId } from "../ports/clock.ts";
 import { Deduplicator } from "./dedupe.ts";
 import { type AlertEvent, alertFor } from "./events.ts";
@@ -58,6 +58,19 @@ export interface AlerterOptions {
   readonly retry?: Partial<RetryPolicy>;
   /** Messages waiting per channel before the least severe are dropped (default 100). */
   readonly queueLimit?: number;
+  /**
+   * Told every outcome per channel (for `bot_alert_deliveries_total{channel,outcome}`): `sent`,
+   * `failed` (refused, or given up), `dropped` (never attempted: queue full, channel removed,
+   * shutdown) and `suppressed` (held back by de-duplication; counted for each channel it would
+   * have gone to, and the latest of a held series counts as `sent` too when it goes out).
+   */
+  readonly onOutcome?: (outcome: DeliveryOutcome) => void;
+}
+
+export interface DeliveryOutcome {
+  readonly channel: string;
+  readonly kind: ChannelKind;
+  readonly outcome: "sent" | "failed" | "dropped" | "suppressed";
 }
 
 export interface AlerterStats {
@@ -105,7 +118,7 @@ interface Job {
 
 interface Lane {
   readonly id: string;
-  readonly kind: string;
+  readonly kind: ChannelKind;
   readonly bucket: TokenBucket;
   readonly queue: Job[];
   busy: boolean;
@@ -157,6 +170,15 @@ export function createAlerter(options: AlerterOptions): Alerter {
     }
   }
 
+  function report(outcome: DeliveryOutcome): void {
+    if (options.onOutcome) guarded("reporting a delivery outcome", () => options.onOutcome!(outcome));
+  }
+
+  /** The channels an alert of this severity goes to. */
+  function targetsFor(severity: AlertSeverity): AlertChannel[] {
+    return channelsNow().filter((c) => severityAtLeast(severity, c.minSeverity));
+  }
+
   function store(alert: Alert, suppressed: boolean): number | null {
     if (!db) return null;
     try {
@@ -187,9 +209,9 @@ export function createAlerter(options: AlerterOptions): Alerter {
 
   /** Count one channel's final outcome for an alert and write the alert's delivery results so far. */
   function finish(lane: Lane, job: Job, result: { ok: boolean; error?: string }): void {
-    if (result.ok) counts.delivered += 1;
-    else if (job.attempts === 0) counts.dropped += 1;
-    else counts.failed += 1;
+    const outcome = result.ok ? "sent" : job.attempts === 0 ? "dropped" : "failed";
+    counts[outcome === "sent" ? "delivered" : outcome] += 1;
+    report({ channel: lane.id, kind: lane.kind, outcome });
     const id = job.message.id;
     if (id === null || !db) return;
     const entry = pending.get(id);
@@ -306,7 +328,7 @@ export function createAlerter(options: AlerterOptions): Alerter {
 
   function dispatch(message: AlertMessage): void {
     if (stopped) return;
-    const targets = channelsNow().filter((c) => severityAtLeast(message.severity, c.minSeverity));
+    const targets = targetsFor(message.severity);
     if (targets.length === 0) return;
     if (message.id !== null) pending.set(message.id, { remaining: targets.length, results: [] });
     for (const channel of targets) enqueue(laneFor(channel), { message, attempts: 0 });
@@ -353,6 +375,7 @@ export function createAlerter(options: AlerterOptions): Alerter {
       ref.id = store(a, held);
       if (decision.action === "hold") {
         counts.suppressed += 1;
+        for (const c of targetsFor(a.severity)) report({ channel: c.id, kind: c.kind, outcome: "suppressed" });
         return;
       }
       armWindow(a.key, decision.windowEnd);

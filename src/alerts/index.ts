@@ -1,6 +1,6 @@
 export { createAlertAdmin, type AdminAlertView, type AdminChannelView, type AdminNewChannel, type AlertAdminOptions, type AlertAdminPort } from "./admin.ts";
 export { createAlertService, type AlertService, type AlertServiceOptions } from "./service.ts";
-export { createAlerter, DEFAULT_DEDUPE_WINDOW_MS, DEFAULT_QUEUE_LIMIT, DEFAULT_RETRY, type Alerter, type AlerterOptions, type AlerterStats, type ChannelTestResult, type RetryPolicy } from "./dispatcher.ts";
+export { createAlerter, DEFAULT_DEDUPE_WINDOW_MS, DEFAULT_QUEUE_LIMIT, DEFAULT_RETRY, type Alerter, type AlerterOptions, type AlerterStats, type ChannelTestResult, type DeliveryOutcome, type RetryPolicy } from "./dispatcher.ts";
 export { alertFor, type AlertEvent } from "./events.ts";
 export { createErrorRateMonitor, createRestartStormMonitor, RateWatch, type ErrorRateMonitor, type ErrorRateMonitorOptions, type RateSpike, type RateWatchOptions, type RestartStormMonitor, type RestartStormMonitorOptions } from "./rate-watch.ts";
 export { DEFAULT_RATE_LIMIT, TokenBucket, type RateLimit } from "./rate-limit.ts";

@@ -9,7 +9,7 @@ import type { Logger } from "../log.ts";
 import type { Clock } from "../ports/clock.ts";
 import type { ControlPort } from "../ports/control.ts";
 import type { EnvChannels, TelegramConfig } from "./config.ts";
-import { type Alerter, type ChannelTestResult, createAlerter, type RetryPolicy } from "./dispatcher.ts";
+import { type Alerter, type AlerterOptions, type ChannelTestResult, createAlerter, type RetryPolicy } from "./dispatcher.ts";
 import type { RateLimit } from "./rate-limit.ts";
 import { ChannelRegistry, type SecretSealer } from "./registry.ts";
 import type { SmtpOptions } from "./smtp.ts";
@@ -40,6 +40,8 @@ export interface AlertServiceOptions {
   readonly dedupeWindowMs?: number;
   readonly retry?: Partial<RetryPolicy>;
   readonly queueLimit?: number;
+  /** Every delivery outcome per channel (main feeds `metrics.alertDeliveriesTotal`). */
+  readonly onOutcome?: AlerterOptions["onOutcome"];
   readonly smtpTls?: SmtpOptions["tls"];
   /** Per-request deadline of the channels (default 10 s HTTP, 15 s per SMTP step). */
   readonly timeoutMs?: number;
@@ -103,6 +105,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
     dedupeWindowMs: options.dedupeWindowMs,
     retry: options.retry,
     queueLimit: options.queueLimit,
+    onOutcome: options.onOutcome,
   });
 
   let control = options.control;

@@ -285,6 +285,30 @@ describe("the alert dispatcher", () => {
     expect(clock.pending()).toBe(0);
   });
 
+  it("reports every outcome per channel for the metrics, and a throwing hook changes nothing", async () => {
+    const outcomes: string[] = [];
+    const tg = new MemoryChannel("env:telegram:1", "info", "telegram");
+    const mail = new MemoryChannel("env:email", "critical", "email");
+    mail.results = [{ ok: false, retryable: false, error: "554 rejected" }];
+    const a = alerter([tg, mail], {
+      queueLimit: 1,
+      rateLimit: { burst: 1, perMinute: 1 },
+      onOutcome: (o) => {
+        outcomes.push(`${o.kind}:${o.outcome}`);
+        throw new Error("metrics broke");
+      },
+    });
+    a.alert(alert("k", { severity: "critical" })); // telegram sent, e-mail refused
+    a.alert(alert("k", { severity: "critical" })); // held back: suppressed for both
+    a.alert(alert("x", { severity: "info" })); // waits for a token on telegram
+    a.alert(alert("y", { severity: "warning" })); // telegram queue full: x is dropped
+    await settle();
+    expect(outcomes.sort()).toEqual(["email:failed", "email:suppressed", "telegram:dropped", "telegram:sent", "telegram:suppressed"]);
+    expect(log.text()).toContain("reporting a delivery outcome failed");
+    expect(tg.sent.map((m) => m.key)).toEqual(["k"]);
+    a.stop();
+  });
+
   it("test() sends once to matching channels, bypassing de-duplication but not the rate limit", async () => {
     const t1 = new MemoryChannel("env:telegram:1", "critical", "telegram");
     const t2 = new MemoryChannel("env:telegram:2", "critical", "telegram");
