@@ -106,6 +106,26 @@ export function loadCandles(db: Db, market: Market, interval: Interval, options:
   return rows.reverse();
 }
 
+/** One stored candle series: which market and interval, how many candles, from when to when. */
+export interface CandleSeriesInfo {
+  readonly market: string;
+  readonly interval: string;
+  readonly count: number;
+  readonly fromTs: number;
+  readonly toTs: number;
+}
+
+/** Every (market, interval) in the candles table with its size and span, optionally of one market. */
+export function listCandleSeries(db: Db, market?: Market): CandleSeriesInfo[] {
+  return db
+    .select({ market: candles.market, interval: candles.interval, count: sql<number>`count(*)`, fromTs: sql<number>`min(${candles.ts})`, toTs: sql<number>`max(${candles.ts})` })
+    .from(candles)
+    .where(market ? eq(candles.market, market) : undefined)
+    .groupBy(candles.market, candles.interval)
+    .orderBy(asc(candles.market), asc(candles.interval))
+    .all();
+}
+
 export function getTraderState(db: Db, market: Market): TraderStateRow | undefined {
   return db.select().from(traderState).where(eq(traderState.market, market)).get();
 }

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNotNull, isNull, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, isNotNull, isNull, sql, type SQL } from "drizzle-orm";
 import type { ExchangeOrder, Market, OrderType, Side, TimeInForce } from "../../core/model.ts";
 import { ACTIVE_ORDER_STATES, fillDelta, type LocalOrderState, localStateOf, isFinalState } from "../../core/orders/lifecycle.ts";
 import { applyFill, type ClosedTrade, type Holding } from "../../core/portfolio/position.ts";
@@ -255,14 +255,19 @@ export function adoptExternalOrder(db: Db, report: ExchangeOrder, now: number): 
     .get();
 }
 
+/** Sort keys of `listOrders`: a column and a direction (ties broken by id in the same direction). */
+export type OrderSort = `${"created" | "market" | "price"}_${"asc" | "desc"}`;
+
 export interface OrderFilter {
   readonly market?: string;
   readonly state?: string;
   readonly side?: string;
   readonly limit?: number;
   readonly offset?: number;
-  readonly sort?: "created_asc" | "created_desc";
+  readonly sort?: OrderSort;
 }
+
+const ORDER_SORT_COLUMNS = { created: orders.id, market: orders.market, price: orders.price } as const;
 
 /** Orders for the API and dashboard: filtered with bound parameters (never string-built SQL). */
 export function listOrders(db: Db, filter: OrderFilter = {}): OrderRow[] {
@@ -270,24 +275,61 @@ export function listOrders(db: Db, filter: OrderFilter = {}): OrderRow[] {
   if (filter.market) conds.push(eq(orders.market, filter.market));
   if (filter.state) conds.push(eq(orders.state, filter.state));
   if (filter.side) conds.push(eq(orders.side, filter.side));
+  const [key, dir] = (filter.sort ?? "created_desc").split("_") as [keyof typeof ORDER_SORT_COLUMNS, "asc" | "desc"];
+  const order = dir === "asc" ? asc : desc;
   return db
     .select()
     .from(orders)
     .where(conds.length > 0 ? and(...conds) : undefined)
-    .orderBy(filter.sort === "created_asc" ? asc(orders.id) : desc(orders.id))
+    .orderBy(order(ORDER_SORT_COLUMNS[key] ?? orders.id), order(orders.id))
     .limit(Math.min(Math.max(filter.limit ?? 100, 1), 1000))
     .offset(Math.max(filter.offset ?? 0, 0))
     .all();
 }
 
-export function listFills(db: Db, filter: { market?: string; limit?: number; offset?: number } = {}): FillRow[] {
+/** Sort keys of `listFills`. */
+export type FillSort = `${"ts" | "market" | "price" | "funds"}_${"asc" | "desc"}`;
+
+export interface FillFilter {
+  readonly market?: string;
+  readonly side?: string;
+  /** Fills at or after this time (epoch ms). */
+  readonly fromTs?: number;
+  readonly limit?: number;
+  readonly offset?: number;
+  /** Default `ts_desc` (newest first; ties by id). */
+  readonly sort?: FillSort;
+}
+
+const FILL_SORT_COLUMNS = { ts: fills.ts, market: fills.market, price: fills.price, funds: fills.funds } as const;
+
+export function listFills(db: Db, filter: FillFilter = {}): FillRow[] {
+  const conds: SQL[] = [];
+  if (filter.market) conds.push(eq(fills.market, filter.market));
+  if (filter.side) conds.push(eq(fills.side, filter.side));
+  if (filter.fromTs !== undefined) conds.push(gte(fills.ts, filter.fromTs));
+  const [key, dir] = (filter.sort ?? "ts_desc").split("_") as [keyof typeof FILL_SORT_COLUMNS, "asc" | "desc"];
+  const order = dir === "asc" ? asc : desc;
   return db
     .select()
     .from(fills)
-    .where(filter.market ? eq(fills.market, filter.market) : undefined)
-    .orderBy(desc(fills.id))
+    .where(conds.length > 0 ? and(...conds) : undefined)
+    .orderBy(order(FILL_SORT_COLUMNS[key] ?? fills.ts), order(fills.id))
     .limit(Math.min(Math.max(filter.limit ?? 100, 1), 1000))
     .offset(Math.max(filter.offset ?? 0, 0))
+    .all();
+}
+
+export type SignalRow = typeof signals.$inferSelect;
+
+/** Recent signals (entries, exits, denials), newest first, optionally of one market. */
+export function listSignals(db: Db, filter: { market?: string; limit?: number } = {}): SignalRow[] {
+  return db
+    .select()
+    .from(signals)
+    .where(filter.market ? eq(signals.market, filter.market) : undefined)
+    .orderBy(desc(signals.ts), desc(signals.id))
+    .limit(Math.min(Math.max(filter.limit ?? 50, 1), 1000))
     .all();
 }
 

@@ -1,0 +1,255 @@
+import type { FC } from "hono/jsx";
+import type { HealthReport } from "../../src/ports/control.ts";
+import { ActionButton, Badge, Card, ConfirmLink, EmptyRow, oobAttr, PageHead, Signed, TraderBadge, TradingBadge } from "../components.tsx";
+import type { ViewContext } from "../context.ts";
+import { formatDuration, formatKrw, formatKst, formatPercent, formatPrice, formatVolume } from "../format.ts";
+import { Layout } from "../layout.tsx";
+import type { ActorHealth, AlertLine, FillLine, OverviewData, PositionLine } from "../models.ts";
+
+/**
+ * The overview: account cards, trading state with the kill switch, open positions, recent fills,
+ * actor health and recent alerts. Every part with an id below is also a live fragment (the
+ * broadcaster renders the same components with `oob`, and htmx swaps them in by id).
+ */
+
+export const OverviewSummary: FC<{ ctx: ViewContext; data: OverviewData; oob?: boolean }> = ({ ctx, data, oob }) => {
+  const { portfolio: p, health } = data;
+  const { t, lang } = ctx;
+  const today = p.dayStartEquity > 0 ? p.equity - p.dayStartEquity : null;
+  const md = health.marketData;
+  return (
+    <section id="ov-summary" class="cards" {...oobAttr(oob)} aria-label={t("overview.account")}>
+      <Card label={t("overview.equity")} sub={`${t("overview.krwAvailable")} ${formatKrw(p.krwAvailable, lang)} · ${t("overview.krwLocked")} ${formatKrw(p.krwLocked, lang)}`}>
+        {formatKrw(p.equity, lang)}
+      </Card>
+      <Card label={t("overview.todayPnl")} sub={today === null ? t("overview.noDayStart") : <Signed value={today}>{formatPercent(today / p.dayStartEquity, { signed: true })}</Signed>}>
+        <Signed value={today}>{formatKrw(today, lang, { signed: true })}</Signed>
+      </Card>
+      <Card label={t("overview.unrealised")} sub={`${t("overview.positionsValue")} ${formatKrw(p.positionsValue, lang)}`}>
+        <Signed value={p.unrealisedPnl}>{formatKrw(p.unrealisedPnl, lang, { signed: true })}</Signed>
+      </Card>
+      <Card label={t("overview.drawdown")} sub={`${t("overview.peak")} ${formatKrw(p.peakEquity, lang)}`}>
+        <span class={p.drawdown > 0.1 ? "num down" : "num"}>{formatPercent(p.drawdown)}</span>
+      </Card>
+      <Card
+        label={t("overview.feeds")}
+        sub={
+          md.lastMessageAgeMs === null
+            ? t("overview.noMarketData")
+            : t("overview.lastMessage", { age: formatDuration(md.lastMessageAgeMs, lang) })
+        }
+      >
+        <span class="feeds">
+          <Badge tone={md.connected ? "ok" : "bad"}>{t("overview.marketData")}</Badge>
+          <Badge tone={health.privateStream.connected ? "ok" : "bad"}>{t("overview.privateStream")}</Badge>
+          <Badge tone={health.reconciled ? "ok" : "warn"}>{t(health.reconciled ? "overview.reconciled" : "overview.notReconciled")}</Badge>
+        </span>
+      </Card>
+    </section>
+  );
+};
+
+/** Trading state and the kill switch (operators only see the switches). */
+export const TradingPanel: FC<{ ctx: ViewContext; health: HealthReport; oob?: boolean }> = ({ ctx, health, oob }) => {
+  const { t } = ctx;
+  const paused = health.tradingState === "paused" || health.tradingState === "halted";
+  return (
+    <section id="ov-trading" class="panel trading" {...oobAttr(oob)} aria-label={t("overview.trading")}>
+      <div class="trading-state">
+        <span class="panel-title">{t("overview.trading")}</span>
+        <TradingBadge ctx={ctx} state={health.tradingState} />
+        <Badge tone={health.healthy ? "ok" : "bad"}>{t(health.healthy ? "overview.healthy" : "overview.unhealthy")}</Badge>
+        {health.reason ? <span class="reason">{health.reason}</span> : null}
+        <span class="muted">{t("overview.since", { time: formatKst(health.startedAt) })}</span>
+      </div>
+      {ctx.can.operate ? (
+        <div class="kill-switch">
+          {paused ? (
+            <ActionButton ctx={ctx} action="/trading/resume" label={t("action.resumeAll")} kind="primary" />
+          ) : (
+            <ActionButton ctx={ctx} action="/trading/pause" label={t("action.pauseAll")} />
+          )}
+          <ConfirmLink href="/confirm/flatten-all" label={t("action.flattenAll")} />
+        </div>
+      ) : null}
+    </section>
+  );
+};
+
+export const PositionsCompactBody: FC<{ ctx: ViewContext; positions: readonly PositionLine[]; oob?: boolean }> = ({ ctx, positions, oob }) => (
+  <tbody id="ov-positions" {...oobAttr(oob)}>
+    {positions.length === 0 ? (
+      <EmptyRow cols={5} text={ctx.t("positions.none")} />
+    ) : (
+      positions.map((p) => (
+        <tr>
+          <td>
+            <a href={`/markets/${p.market}`} class="market">
+              {p.market}
+            </a>
+          </td>
+          <td class="num">{formatVolume(p.volume)}</td>
+          <td class="num">{formatPrice(p.avgPrice)}</td>
+          <td class="num">{formatPrice(p.markPrice)}</td>
+          <td class="num">
+            <Signed value={p.unrealisedPnl}>
+              {formatKrw(p.unrealisedPnl, ctx.lang, { signed: true })} <small>{formatPercent(p.pnlRate, { signed: true })}</small>
+            </Signed>
+          </td>
+        </tr>
+      ))
+    )}
+  </tbody>
+);
+
+export const FillRows: FC<{ ctx: ViewContext; fills: readonly FillLine[]; id: string; oob?: boolean }> = ({ ctx, fills, id, oob }) => (
+  <tbody id={id} {...oobAttr(oob)}>
+    {fills.length === 0 ? (
+      <EmptyRow cols={5} text={ctx.t("fills.none")} />
+    ) : (
+      fills.map((f) => (
+        <tr>
+          <td class="time">{formatKst(f.ts)}</td>
+          <td>
+            <a href={`/markets/${f.market}`} class="market">
+              {f.market}
+            </a>
+          </td>
+          <td>
+            <span class={`side ${f.side}`}>{ctx.t(f.side === "bid" ? "side.bid" : "side.ask")}</span>
+          </td>
+          <td class="num">{formatPrice(f.price)}</td>
+          <td class="num">{formatVolume(f.volume)}</td>
+        </tr>
+      ))
+    )}
+  </tbody>
+);
+
+export const ActorHealthPanel: FC<{ ctx: ViewContext; actors: ActorHealth; oob?: boolean }> = ({ ctx, actors, oob }) => {
+  const { t } = ctx;
+  const states = Object.entries(actors.byState) as [Parameters<typeof TraderBadge>[0]["state"], number][];
+  return (
+    <div id="ov-actors" {...oobAttr(oob)}>
+      <p class="state-counts">
+        <span class="muted">{t("overview.traders", { n: actors.total })}</span>
+        {states.map(([state, n]) => (
+          <span class="state-count">
+            <TraderBadge ctx={ctx} state={state} /> <span class="num">{n}</span>
+          </span>
+        ))}
+      </p>
+      {actors.attention.length === 0 ? (
+        <p class="muted">{t("overview.allHealthy")}</p>
+      ) : (
+        <table class="table compact">
+          <thead>
+            <tr>
+              <th>{t("col.market")}</th>
+              <th>{t("col.state")}</th>
+              <th class="num">{t("col.restarts")}</th>
+              <th>{t("col.lastError")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {actors.attention.map((a) => (
+              <tr>
+                <td>
+                  <a href={`/markets/${a.market}`} class="market">
+                    {a.market}
+                  </a>
+                </td>
+                <td>
+                  <TraderBadge ctx={ctx} state={a.state} /> {a.stale ? <Badge tone="warn">{t("market.stale")}</Badge> : null}
+                </td>
+                <td class="num">{a.restarts}</td>
+                <td class="error-text">{a.lastError ?? ""}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+};
+
+const SEVERITY_TONE = { info: "info", warning: "warn", critical: "bad" } as const;
+
+export const AlertList: FC<{ ctx: ViewContext; alerts: readonly AlertLine[] | null }> = ({ ctx, alerts }) => {
+  if (alerts === null) return <p class="muted">{ctx.t("alerts.notConnected")}</p>;
+  if (alerts.length === 0) return <p class="muted">{ctx.t("alerts.none")}</p>;
+  return (
+    <ul class="alerts">
+      {alerts.map((a) => (
+        <li>
+          <Badge tone={SEVERITY_TONE[a.severity as keyof typeof SEVERITY_TONE] ?? "muted"}>{ctx.t(`severity.${a.severity as "info"}`)}</Badge>
+          <span class="time">{formatKst(a.ts)}</span>
+          <strong>{a.title}</strong>
+          {a.suppressed ? <span class="muted"> ({ctx.t("alerts.suppressed")})</span> : null}
+          <div class="alert-text">{a.text}</div>
+        </li>
+      ))}
+    </ul>
+  );
+};
+
+export const OverviewPage: FC<{ ctx: ViewContext; data: OverviewData }> = ({ ctx, data }) => {
+  const { t } = ctx;
+  return (
+    <Layout ctx={ctx} title={t("nav.overview")} live={["overview"]}>
+      <PageHead title={t("nav.overview")} sub={t("overview.sub", { mode: data.health.mode.toUpperCase() })} />
+      <TradingPanel ctx={ctx} health={data.health} />
+      <OverviewSummary ctx={ctx} data={data} />
+      <div class="grid two">
+        <section class="panel">
+          <h2>
+            <a href="/positions">{t("nav.positions")}</a>
+          </h2>
+          <div class="table-wrap">
+            <table class="table">
+              <thead>
+                <tr>
+                  <th>{t("col.market")}</th>
+                  <th class="num">{t("col.volume")}</th>
+                  <th class="num">{t("col.avgPrice")}</th>
+                  <th class="num">{t("col.markPrice")}</th>
+                  <th class="num">{t("col.unrealised")}</th>
+                </tr>
+              </thead>
+              <PositionsCompactBody ctx={ctx} positions={data.positions} />
+            </table>
+          </div>
+        </section>
+        <section class="panel">
+          <h2>
+            <a href="/orders?view=fills">{t("overview.recentFills")}</a>
+          </h2>
+          <div class="table-wrap">
+            <table class="table">
+              <thead>
+                <tr>
+                  <th>{t("col.timeKst")}</th>
+                  <th>{t("col.market")}</th>
+                  <th>{t("col.side")}</th>
+                  <th class="num">{t("col.price")}</th>
+                  <th class="num">{t("col.volume")}</th>
+                </tr>
+              </thead>
+              <FillRows ctx={ctx} fills={data.fills} id="ov-fills" />
+            </table>
+          </div>
+        </section>
+        <section class="panel">
+          <h2>
+            <a href="/actors">{t("overview.actorHealth")}</a>
+          </h2>
+          <ActorHealthPanel ctx={ctx} actors={data.actors} />
+        </section>
+        <section class="panel">
+          <h2>{t("overview.recentAlerts")}</h2>
+          <AlertList ctx={ctx} alerts={data.alerts} />
+        </section>
+      </div>
+    </Layout>
+  );
+};
