@@ -11,18 +11,19 @@ import { SystemClock } from "./clock/system.ts";
 import { formatProblems, loadConfig } from "./config/load.ts";
 import type { AppConfig } from "./config/schema.ts";
 import { INTERVAL_MS, type Market } from "./core/model.ts";
-import { acquireRunLock, backupDatabase, type Db, getConfigValue, openDb, pruneBackups } from "./db/index.ts";
+import { acquireRunLock, backupDatabase, type Db, getConfigValue, openDb, pruneBackups, pruneSessions } from "./db/index.ts";
 import { resolveRiskParams } from "./core/risk/index.ts";
 import { resolveStrategyParams } from "./core/strategy/index.ts";
 import { BithumbRestClient, BithumbWsClient, ClientOrderIdFactory, createRestRateLimiter } from "./exchange/bithumb/index.ts";
 import { type SimulatorHandle, startSimulator } from "./exchange/sim/index.ts";
 import { bookDailyPnl, every, nextKstMidnight, scheduleRecurring } from "./jobs/index.ts";
-import { createLogger, type Logger } from "./log.ts";
+import { createLogger, type Logger, SecretList } from "./log.ts";
 import { bindExchangeMetrics, bindStreamMetrics, Metrics, startMetricsSampler } from "./metrics/index.ts";
 import type { Clock } from "./ports/clock.ts";
 import type { Exchange } from "./ports/exchange.ts";
 import type { MarketStream } from "./ports/market-stream.ts";
-import { createApp, resolveApiToken, startServer } from "./server/index.ts";
+import { API_TOKEN_NAME, createApp, createSecretsBox, resolveApiToken, startServer } from "./server/index.ts";
+import { createAuth, ensureFirstAdmin } from "./server/auth/index.ts";
 import { dirname, join } from "node:path";
 
 interface Wiring {
@@ -175,7 +176,9 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const config = loaded.config;
-  const logger = createLogger({ level: config.log.level, format: config.log.format, secrets: config.secrets });
+  // Secrets found later (a generated API token, revealed stored keys) join the scrubber's list.
+  const scrub = new SecretList(config.secrets);
+  const logger = createLogger({ level: config.log.level, format: config.log.format, secrets: scrub });
 
   // The last resort: nothing escapes silently; the process supervisor restarts us.
   process.on("uncaughtException", (err) => {
@@ -214,7 +217,22 @@ async function main(): Promise<void> {
   runtime.start();
 
   const token = resolveApiToken(config.server.apiToken, (n) => crypto.getRandomValues(new Uint8Array(n)));
-  const app = createApp({ control: runtime.control, db: handle.db, metrics, clock: wiring.clock, logger: logger.child({ component: "http" }), apiToken: token.token });
+  scrub.add(token.token);
+  // Logins, cookies and JWTs age in real time in every mode (never on the simulator's clock).
+  const auth = createAuth({ db: handle.db, clock: wallClock, logger: logger.child({ component: "auth" }), sessionSecret: config.auth.sessionSecret, bootstrapTokens: [{ name: API_TOKEN_NAME, token: token.token }] });
+  const secrets = createSecretsBox({ db: handle.db, clock: wallClock, key: config.secretsKey, onReveal: (v) => scrub.add(v) });
+  const firstAdmin = await ensureFirstAdmin(auth, { name: config.auth.adminUser, password: config.auth.adminPassword });
+  const app = createApp({
+    control: runtime.control,
+    db: handle.db,
+    metrics,
+    clock: wallClock,
+    logger: logger.child({ component: "http" }),
+    auth,
+    secrets,
+    trustProxy: config.server.trustProxy,
+    cookieSecure: config.auth.cookieSecure,
+  });
   const server = startServer({ app, logger, host: config.server.host, port: config.server.port });
 
   const backupsDir = join(dirname(config.database.path), "backups");
@@ -234,6 +252,7 @@ async function main(): Promise<void> {
       deps.alert({ severity: "info", key: `daily_pnl:${s.date}`, title: `Daily PnL ${s.date}`, text: `realised ${s.realised.toFixed(0)} KRW, unrealised ${s.unrealised.toFixed(0)} KRW, equity ${s.equity.toFixed(0)} KRW (${(s.return * 100).toFixed(2)} %)`, ts: wiring.clock.now() });
     }, (err) => logger.error({ err }, "daily PnL job failed")),
     scheduleRecurring(wallClock, every(86_400_000), () => {
+      pruneSessions(handle.db, Date.now() - 30 * 86_400_000);
       const b = backupDatabase(handle.sqlite, backupsDir, Date.now());
       const pruned = pruneBackups(backupsDir, { maxCount: 14, maxAgeDays: 30 }, Date.now());
       logger.info({ backup: b.path, bytes: b.bytes, pruned: pruned.length }, "database backed up");
@@ -244,6 +263,8 @@ async function main(): Promise<void> {
   console.log(`API:      ${server.url}/api/v1  (Authorization: Bearer <API_TOKEN>)`);
   console.log(`Health:   ${server.url}/healthz   Metrics: ${server.url}/metrics`);
   console.log(`Database: ${config.database.path}`);
+  console.log(`Dashboard: ${server.url}/  (user ${config.auth.adminUser})`);
+  if (firstAdmin.created && firstAdmin.generatedPassword) console.log(`Dashboard login created: ${firstAdmin.name} / ${firstAdmin.generatedPassword}  (shown once; set ADMIN_PASSWORD to choose it)`);
   if (token.generated) console.log(`API_TOKEN (generated for this run; set API_TOKEN to keep one): ${token.token}`);
 
   let stopping = false;

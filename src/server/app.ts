@@ -15,6 +15,7 @@ import { createAuth, type Auth } from "./auth/service.ts";
 import type { AppEnv } from "./env.ts";
 import { errorHandler, pageAwareNotFound } from "./errors.ts";
 import { accessLog } from "./middleware/access-log.ts";
+import { httpMetrics } from "./middleware/metrics.ts";
 import type { NamedToken } from "./middleware/auth.ts";
 import { clientIp } from "./middleware/client-ip.ts";
 import { securityHeaders } from "./middleware/security-headers.ts";
@@ -97,6 +98,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const commandDeps = { db: deps.db, clock: deps.clock, logger: deps.logger, control: deps.control };
 
   app.use(requestId());
+  app.use(httpMetrics({ metrics: deps.metrics }));
   app.use(clientIp({ trustProxy: deps.trustProxy }));
   app.use(securityHeaders({ isHttps: (c) => cookies.secure === "true" || requestIsHttps(c, cookies.trustProxy) }));
   app.use(accessLog({ logger: deps.logger, clock: deps.clock }));
