@@ -1,3 +1,4 @@
+import type { AlertEvent } from "../src/alerts/events.ts";
 import type { Interval, Market } from "../src/core/model.ts";
 import type { RiskParams } from "../src/core/risk/index.ts";
 import type { EmaCrossParams } from "../src/core/strategy/index.ts";
@@ -48,4 +49,8 @@ export interface RuntimeDeps {
   /** Uniform [0, 1) for jitter. */
   readonly random: () => number;
   readonly alert: AlertSink;
+  /** Runtime facts worth a message (fills, stops hit), formatted by the alerts module. */
+  readonly notify?: (event: AlertEvent) => void;
+  /** Told about every supervisor restart (the restart-storm monitor). */
+  readonly onActorRestart?: (actorId: string, lastError: string | undefined) => void;
 }

@@ -121,6 +121,18 @@ export function createOrderManager(deps: RuntimeDeps) {
         holding: result.holding,
       });
       risk?.send({ type: "risk.balancesChanged", ts: now });
+      deps.notify?.({
+        type: "fill",
+        ts: now,
+        market: row.market as Market,
+        side: row.side as "bid" | "ask",
+        price: result.fill.price,
+        volume: result.fill.volume,
+        fee: result.fill.fee,
+        tradeId: `${result.fill.exchangeOrderId}:${result.fill.cumVolume}`,
+        reason: row.reason,
+        realisedPnl: result.closedTrade?.pnl,
+      });
     }
     metrics.ordersTotal.inc({ market: row.market, side: row.side, state: row.state });
     if (isFinalState(row.state as LocalOrderState) && !replacing) {

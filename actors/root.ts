@@ -182,6 +182,7 @@ export function createRootMachine(deps: RuntimeDeps, logic: RootLogic, traderInp
     const restartCount = { ...context.restartCount, [id]: (context.restartCount[id] ?? 0) + 1 };
     enqueue.assign({ restartCount });
     logger.warn({ actor: id, restarts: restartCount[id] }, "restarting actor");
+    deps.onActorRestart?.(id, context.lastErrors[id]);
     enqueue({ type: "audit", params: { action: "actor.restarted", target: id, details: { restarts: restartCount[id] } } });
     if (id.startsWith("trader:")) {
       const market = id.slice("trader:".length) as Market;

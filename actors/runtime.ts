@@ -132,6 +132,7 @@ export function createRuntime(deps: RuntimeDeps, options: { mode: TradingMode; s
         holding: holdingFromRow(getPosition(db, context.market)),
         rules: context.rules ?? { market: context.market, bidFee: DEFAULT_FEE_RATE, askFee: DEFAULT_FEE_RATE, makerBidFee: DEFAULT_FEE_RATE, makerAskFee: DEFAULT_FEE_RATE, minTotalBid: DEFAULT_MIN_TOTAL_KRW, minTotalAsk: DEFAULT_MIN_TOTAL_KRW, state: "active" },
       })),
+      notifyStopHit: ({ context }, { stop, price, volume, kind }) => deps.notify?.({ type: "stop_hit", ts: clock.now(), market: context.market, stop, price, volume, kind }),
       logMismatch: ({ context }, { fields, built, official }) => {
         metrics.reconciliationMismatchesTotal.inc({ kind: "candle" });
         logger.warn({ market: context.market, fields, built, official }, "candle built from trades differs from the exchange's");

@@ -103,6 +103,8 @@ const trader = setup({
     alert: (_, _params: { severity: "info" | "warning" | "critical"; key: string; title: string; text: string }) => {},
     reportState: (_, _params: { state: TraderStateName }) => {},
     logMismatch: (_, _params: { fields: string[]; built: Candle; official: Candle }) => {},
+    /** A stop (or trailing stop) fired and its sell is on the way. Provided by the runtime. */
+    notifyStopHit: (_, _params: { stop: number; price: number; volume: number; kind: "stop" | "trailing" }) => {},
     /**
      * Re-read the position (and fallback market rules) from the database: a halted trader skips
      * warm-up, but flatten must still know what to sell. Provided by the runtime.
@@ -229,6 +231,10 @@ const submitExit = trader.enqueueActions(({ context, enqueue }) => {
   if (out.submit) {
     enqueue.assign({ pending: out.pending });
     enqueue({ type: "toOrders", params: out.submit });
+    if (d.reason === "stop" || d.reason === "trailing_stop") {
+      const stop = context.strategy.trade?.stop ?? d.price;
+      enqueue({ type: "notifyStopHit", params: { stop, price: d.price, volume: out.submit.request.volume ?? 0, kind: d.reason === "stop" ? "stop" : "trailing" } });
+    }
   }
 });
 

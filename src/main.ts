@@ -11,7 +11,8 @@ import { SystemClock } from "./clock/system.ts";
 import { formatProblems, loadConfig } from "./config/load.ts";
 import type { AppConfig } from "./config/schema.ts";
 import { INTERVAL_MS, type Market } from "./core/model.ts";
-import { acquireRunLock, backupDatabase, type Db, getConfigValue, openDb, pruneBackups, pruneSessions } from "./db/index.ts";
+import { acquireRunLock, backupDatabase, type Db, getConfigValue, openDb, pruneAlerts, pruneBackups, pruneSessions } from "./db/index.ts";
+import { createAlertService, createRestartStormMonitor } from "./alerts/index.ts";
 import { resolveRiskParams } from "./core/risk/index.ts";
 import { resolveStrategyParams } from "./core/strategy/index.ts";
 import { BithumbRestClient, BithumbWsClient, ClientOrderIdFactory, createRestRateLimiter } from "./exchange/bithumb/index.ts";
@@ -198,6 +199,22 @@ async function main(): Promise<void> {
   const settings = runtimeSettings(config, wiring.timeScale);
   const { strategy: strategyParams, risk: riskParams } = savedParams(handle.db, config, logger);
   const ids = new ClientOrderIdFactory("bot", wallClock);
+  const secrets = createSecretsBox({ db: handle.db, clock: wallClock, key: config.secretsKey, onReveal: (v) => scrub.add(v) });
+  // The alerter exists before the runtime (which raises alerts while it starts); delivery pacing,
+  // retries and Telegram message ages are wall-clock matters.
+  const alerts = createAlertService({
+    db: handle.db,
+    clock: wallClock,
+    runtimeNow: () => wiring.clock.now(),
+    logger,
+    env: config.alerts.env,
+    sealer: secrets,
+    dedupeWindowMs: config.alerts.dedupeWindowMs,
+    telegramCommands: config.alerts.telegramCommands,
+    onSecret: (v) => scrub.add(v),
+    onOutcome: (o) => metrics.alertDeliveriesTotal.inc({ channel: o.kind, outcome: o.outcome }),
+  });
+  const restartStorm = createRestartStormMonitor({ clock: wallClock, windowMs: 300_000, threshold: 10, notify: alerts.alerter.notify });
   const deps: RuntimeDeps = {
     clock: wiring.clock,
     exchange: wiring.exchange,
@@ -211,16 +228,21 @@ async function main(): Promise<void> {
     settings,
     nextClientOrderId: () => ids.next(),
     random: Math.random,
-    alert: (a) => logger[a.severity === "critical" ? "error" : a.severity === "warning" ? "warn" : "info"]({ alert: a.key }, `${a.title}: ${a.text}`),
+    alert: (a) => {
+      logger[a.severity === "critical" ? "error" : a.severity === "warning" ? "warn" : "info"]({ alert: a.key }, `${a.title}: ${a.text}`);
+      alerts.alerter.alert(a);
+    },
+    notify: alerts.alerter.notify,
+    onActorRestart: (id, lastError) => restartStorm.restarted(id, lastError),
   };
   const runtime = createRuntime(deps, { mode: config.mode });
   runtime.start();
+  await alerts.start({ control: runtime.control });
 
   const token = resolveApiToken(config.server.apiToken, (n) => crypto.getRandomValues(new Uint8Array(n)));
   scrub.add(token.token);
   // Logins, cookies and JWTs age in real time in every mode (never on the simulator's clock).
   const auth = createAuth({ db: handle.db, clock: wallClock, logger: logger.child({ component: "auth" }), sessionSecret: config.auth.sessionSecret, bootstrapTokens: [{ name: API_TOKEN_NAME, token: token.token }] });
-  const secrets = createSecretsBox({ db: handle.db, clock: wallClock, key: config.secretsKey, onReveal: (v) => scrub.add(v) });
   const firstAdmin = await ensureFirstAdmin(auth, { name: config.auth.adminUser, password: config.auth.adminPassword });
   const app = createApp({
     control: runtime.control,
@@ -249,10 +271,11 @@ async function main(): Promise<void> {
     }),
     scheduleRecurring(wiring.clock, nextKstMidnight, (at) => {
       const s = bookDailyPnl(handle.db, runtime.control, at, wiring.clock.now());
-      deps.alert({ severity: "info", key: `daily_pnl:${s.date}`, title: `Daily PnL ${s.date}`, text: `realised ${s.realised.toFixed(0)} KRW, unrealised ${s.unrealised.toFixed(0)} KRW, equity ${s.equity.toFixed(0)} KRW (${(s.return * 100).toFixed(2)} %)`, ts: wiring.clock.now() });
+      alerts.alerter.notify({ type: "daily_pnl", ts: wiring.clock.now(), ...s });
     }, (err) => logger.error({ err }, "daily PnL job failed")),
     scheduleRecurring(wallClock, every(86_400_000), () => {
       pruneSessions(handle.db, Date.now() - 30 * 86_400_000);
+      pruneAlerts(handle.db, wiring.clock.now() - 90 * 86_400_000);
       const b = backupDatabase(handle.sqlite, backupsDir, Date.now());
       const pruned = pruneBackups(backupsDir, { maxCount: 14, maxAgeDays: 30 }, Date.now());
       logger.info({ backup: b.path, bytes: b.bytes, pruned: pruned.length }, "database backed up");
@@ -279,6 +302,7 @@ async function main(): Promise<void> {
     try {
       for (const j of jobs) j.cancel();
       await runtime.stop();
+      await alerts.stop({ drainMs: 3_000 });
       await server.stop();
       await wiring.close();
       handle.close();

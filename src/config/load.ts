@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { z } from "zod";
+import { ALERT_SECRET_ENV_VARS, type AlertEnv, channelsFromEnv } from "../alerts/config.ts";
 import { resolveRiskParams } from "../core/risk/index.ts";
 import { resolveStrategyParams } from "../core/strategy/index.ts";
 import { runtimeSettingsSchema } from "./runtime.ts";
@@ -37,6 +38,7 @@ const SECRET_FIELDS = new Set([
   "ADMIN_PASSWORD",
   "SESSION_SECRET",
   "SECRETS_KEY",
+  ...ALERT_SECRET_ENV_VARS,
 ]);
 
 /** Show what was received without ever echoing a secret. */
@@ -156,6 +158,17 @@ export function loadConfig(options: LoadOptions): ConfigResult {
       });
     }
   }
+  // Alert channels from the environment (Telegram, Slack, e-mail, webhook): checked here too.
+  const alertEnv = channelsFromEnv(options.env as AlertEnv);
+  for (const line of alertEnv.problems) {
+    const [field, ...rest] = line.split(": ");
+    problems.push({ field: field!, received: describeReceived(field!, options.env[field!]), allowed: rest.join(": ") });
+  }
+  const dedupeRaw = options.env.ALERT_DEDUPE_WINDOW_MS;
+  const dedupeWindowMs = dedupeRaw === undefined || dedupeRaw === "" ? undefined : Number(dedupeRaw);
+  if (dedupeWindowMs !== undefined && !(Number.isInteger(dedupeWindowMs) && dedupeWindowMs >= 0 && dedupeWindowMs <= 86_400_000)) {
+    problems.push({ field: "ALERT_DEDUPE_WINDOW_MS", received: describeReceived("ALERT_DEDUPE_WINDOW_MS", dedupeRaw), allowed: "a whole number of milliseconds from 0 to 86400000" });
+  }
   if (problems.length > 0) return { ok: false, problems };
 
   const embeddedSim = mode === "sim" && !restGiven;
@@ -198,7 +211,8 @@ export function loadConfig(options: LoadOptions): ConfigResult {
     strategy,
     risk,
     runtime,
-    secrets: [accessKey, secretKey, env.API_TOKEN, env.SIM_SECRET_KEY, env.LIVE_TRADING_CONFIRM, env.ADMIN_PASSWORD, env.SESSION_SECRET, env.SECRETS_KEY].filter(
+    alerts: { env: alertEnv, dedupeWindowMs, telegramCommands: options.env.TELEGRAM_COMMANDS !== "false" },
+    secrets: [accessKey, secretKey, env.API_TOKEN, env.SIM_SECRET_KEY, env.LIVE_TRADING_CONFIRM, env.ADMIN_PASSWORD, env.SESSION_SECRET, env.SECRETS_KEY, ...alertEnv.secrets].filter(
       (s): s is string => typeof s === "string" && s.length >= 4,
     ),
   };

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { RiskParams } from "../core/risk/index.ts";
 import type { EmaCrossParams } from "../core/strategy/index.ts";
 import type { RuntimeConfig } from "./runtime.ts";
+import type { EnvChannels } from "../alerts/config.ts";
 
 /**
  * The one configuration schema. Environment variables (documented in `.env.example`) carry the
@@ -204,6 +205,8 @@ export interface AppConfig {
   };
   readonly tradingEnabled: boolean;
   readonly trading: FileConfig;
+  /** Alert channels configured in the environment, and the de-duplication window. */
+  readonly alerts: { readonly env: EnvChannels; readonly dedupeWindowMs?: number; readonly telegramCommands: boolean };
   /** The validated sections of the config files. */
   readonly strategy: EmaCrossParams;
   readonly risk: RiskParams;
