@@ -12,7 +12,7 @@ import { formatProblems, loadConfig } from "./config/load.ts";
 import type { AppConfig } from "./config/schema.ts";
 import { INTERVAL_MS, type Market } from "./core/model.ts";
 import { acquireRunLock, backupDatabase, type Db, getConfigValue, openDb, pruneAlerts, pruneBackups, pruneSessions } from "./db/index.ts";
-import { createAlertService, createRestartStormMonitor } from "./alerts/index.ts";
+import { createAlertService, createErrorRateMonitor, createRestartStormMonitor, type ErrorRateMonitor } from "./alerts/index.ts";
 import { resolveRiskParams } from "./core/risk/index.ts";
 import { resolveStrategyParams } from "./core/strategy/index.ts";
 import { BithumbRestClient, BithumbWsClient, ClientOrderIdFactory, createRestRateLimiter } from "./exchange/bithumb/index.ts";
@@ -39,9 +39,19 @@ interface Wiring {
 
 const wallClock = new SystemClock();
 
+/** Exchange failures (not refusals: a 404 lookup is normal) feed the error-rate spike alert once it exists. */
+const exchangeErrors: { monitor?: ErrorRateMonitor } = {};
+
 function restClient(config: AppConfig, baseUrl: string, logger: Logger, metrics: Metrics, keys: boolean): BithumbRestClient {
+  const measured = bindExchangeMetrics(metrics);
   return new BithumbRestClient({
-    observer: bindExchangeMetrics(metrics),
+    observer: {
+      onRequest: (r) => {
+        measured.onRequest?.(r);
+        if (r.outcome !== "ok" && r.outcome !== "rejected") exchangeErrors.monitor?.error(r.outcome);
+      },
+      onRateLimit: (r) => measured.onRateLimit?.(r),
+    },
     baseUrl,
     accessKey: keys ? config.exchange.accessKey : undefined,
     secretKey: keys ? config.exchange.secretKey : undefined,
@@ -215,6 +225,7 @@ async function main(): Promise<void> {
     onOutcome: (o) => metrics.alertDeliveriesTotal.inc({ channel: o.kind, outcome: o.outcome }),
   });
   const restartStorm = createRestartStormMonitor({ clock: wallClock, windowMs: 300_000, threshold: 10, notify: alerts.alerter.notify });
+  exchangeErrors.monitor = createErrorRateMonitor({ clock: wallClock, windowMs: 60_000, threshold: 20, source: "exchange", notify: alerts.alerter.notify });
   const deps: RuntimeDeps = {
     clock: wiring.clock,
     exchange: wiring.exchange,
