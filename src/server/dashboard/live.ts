@@ -302,12 +302,15 @@ export function liveRoutes(live: LiveBroadcaster): Hono<DashboardEnv> {
   return new Hono<DashboardEnv>().get("/live", requireUser(), (c) => {
     const topics = (c.req.query("topics") ?? "").split(",").slice(0, LIVE_TOPICS.length);
     const variant = { lang: readerLang(c), operate: hasRole(c.get("principal"), "operator") };
-    c.header("Cache-Control", "no-store");
-    c.header("X-Accel-Buffering", "no");
-    return streamSSE(c, async (stream) => {
+    const res = streamSSE(c, async (stream) => {
       const sub = live.subscribe(topics, variant, (m) => stream.writeSSE({ data: m.data, event: m.event, id: m.id }));
       stream.onAbort(() => sub.close());
       await sub.closed;
     });
+    // The fragments show the account: not even a revalidated copy may be kept (streamSSE says no-cache).
+    res.headers.set("Cache-Control", "no-store");
+    // Proxies (nginx) must pass events through as they come.
+    res.headers.set("X-Accel-Buffering", "no");
+    return res;
   });
 }

@@ -256,9 +256,16 @@ export function harness(over: Partial<DashboardDeps> = {}): Harness {
   };
 }
 
-/** The page's text with tags removed (for "is this label on the page" checks). */
+/** The page's text with tags removed and entities decoded (for "is this label on the page" checks). */
 export function textOf(html: string): string {
-  return html.replace(/<[^>]+>/g, " ").replace(/\s+/g, " ");
+  return html
+    .replace(/<[^>]+>/g, " ")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, "&")
+    .replace(/\s+/g, " ");
 }
 
 export { CLIENT_IP };

@@ -1,0 +1,220 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { SimulatedClock } from "../../../../src/clock/simulated.ts";
+import { createStaticAssets } from "../../../../src/server/dashboard/assets.ts";
+import { LiveBroadcaster, type LiveMessage } from "../../../../src/server/dashboard/live.ts";
+import { captureLogger } from "../support.ts";
+import { harness, T0, type Harness } from "./support.ts";
+
+let h: Harness;
+afterEach(() => h?.close());
+
+const assets = createStaticAssets().urls;
+
+/** A broadcaster whose ticks the test runs by hand (the timer is far away), over the harness's data. */
+function manual(h: Harness, heartbeatMs = 5_000) {
+  const clock = new SimulatedClock(T0);
+  let reads = 0;
+  const counted = h.control;
+  const listActors = counted.listActors.bind(counted);
+  counted.listActors = () => {
+    reads++;
+    return listActors();
+  };
+  const live = new LiveBroadcaster({ sources: { control: counted, db: h.handle.db, alerts: h.alerts }, clock, logger: captureLogger().logger, assets, tickMs: 1e12, heartbeatMs });
+  return { live, clock, reads: () => reads };
+}
+
+function client() {
+  const got: LiveMessage[] = [];
+  return { got, send: (m: LiveMessage) => void got.push(m), data: () => got.filter((m) => m.event === undefined).map((m) => m.data) };
+}
+
+describe("the shared broadcaster", () => {
+  it("reads the bot once per tick however many clients listen, and sends each the same fragments", async () => {
+    h = harness();
+    const { live, reads } = manual(h);
+    const clients = Array.from({ length: 50 }, () => client());
+    for (const c of clients) live.subscribe(["overview"], { lang: "ko", operate: false }, c.send);
+    expect(clients.every((c) => c.got[0]?.event === "hello")).toBe(true);
+    const before = reads();
+    await live.tick();
+    expect(reads() - before).toBe(1);
+    expect(live.samples).toBe(1);
+    const first = clients[0]!.data();
+    expect(first).toHaveLength(1);
+    for (const id of ["ov-summary", "ov-trading", "ov-positions", "ov-fills", "ov-actors", "trading-state"]) expect(first[0]).toContain(`id="${id}"`);
+    expect(first[0]).toContain('hx-swap-oob="true"');
+    expect(clients.every((c) => c.data()[0] === first[0])).toBe(true);
+    live.stop();
+  });
+
+  it("sends only what changed, and a heartbeat when there was nothing to send", async () => {
+    h = harness();
+    const { live, clock } = manual(h);
+    const c = client();
+    live.subscribe(["markets"], { lang: "ko", operate: true }, c.send);
+    await live.tick();
+    const full = c.data()[0]!;
+    expect(full).toContain('<tr id="m-KRW-BTC" hx-swap-oob="true"');
+    expect(full).toContain('<tr id="m-KRW-ETH" hx-swap-oob="true"');
+    clock.advance(1_000);
+    await live.tick();
+    expect(c.got).toHaveLength(2); // nothing changed, no heartbeat due yet
+    h.control.actors[0] = { ...h.control.actors[0]!, lastPrice: 96_100_000 };
+    clock.advance(1_000);
+    await live.tick();
+    const delta = c.data()[1]!;
+    expect(delta).toContain("96,100,000");
+    expect(delta).toContain('id="m-KRW-BTC"');
+    expect(delta).not.toContain('id="m-KRW-ETH"');
+    expect(delta).not.toContain('id="trading-state"');
+    clock.advance(4_999);
+    await live.tick();
+    expect(c.got.at(-1)?.event).toBeUndefined();
+    clock.advance(1);
+    await live.tick();
+    expect(c.got.at(-1)).toMatchObject({ event: "ping", data: "" });
+    live.stop();
+  });
+
+  it("renders viewers no controls and operators theirs, in each reader's language", async () => {
+    h = harness();
+    const { live } = manual(h);
+    const viewer = client();
+    const operator = client();
+    const english = client();
+    live.subscribe(["markets", "overview"], { lang: "ko", operate: false }, viewer.send);
+    live.subscribe(["markets", "overview"], { lang: "ko", operate: true }, operator.send);
+    live.subscribe(["markets"], { lang: "en", operate: false }, english.send);
+    await live.tick();
+    expect(viewer.data()[0]).not.toContain('method="post"');
+    expect(viewer.data()[0]).not.toContain("/confirm/");
+    expect(operator.data()[0]).toContain('hx-post="/markets/KRW-BTC/pause"');
+    expect(operator.data()[0]).toContain('href="/confirm/flatten-all"');
+    // Shared fragments carry no session's CSRF token: htmx sends it from the page's hx-headers.
+    expect(operator.data()[0]).not.toContain('name="_csrf"');
+    expect(viewer.data()[0]).toContain("일시 정지");
+    expect(english.data()[0]).toContain("paused");
+    expect(english.data()[0]).not.toContain("ov-summary");
+    live.stop();
+  });
+
+  it("gives a client whose last write was still pending everything at its next free tick", async () => {
+    h = harness();
+    const { live, clock } = manual(h);
+    const got: LiveMessage[] = [];
+    let release: () => void = () => undefined;
+    live.subscribe(["positions"], { lang: "ko", operate: false }, (m) => {
+      got.push(m);
+      return new Promise<void>((r) => (release = r));
+    });
+    release(); // the hello went out
+    await Promise.resolve();
+    await live.tick(); // full positions body; its write hangs
+    expect(got).toHaveLength(2);
+    h.control.actors[1] = { ...h.control.actors[1]!, lastPrice: 5_200_000, position: { ...h.control.actors[1]!.position!, markPrice: 5_200_000, unrealisedPnl: 39_600 } };
+    clock.advance(1_000);
+    await live.tick(); // busy: skipped
+    expect(got).toHaveLength(2);
+    release();
+    await Promise.resolve();
+    clock.advance(1_000);
+    await live.tick();
+    expect(got).toHaveLength(3);
+    expect(got[2]!.data).toContain('id="positions-body"');
+    expect(got[2]!.data).toContain("+39,600원");
+    live.stop();
+  });
+
+  it("forgets clients that leave and ends every stream when stopped", async () => {
+    h = harness();
+    const { live } = manual(h);
+    const a = live.subscribe(["overview"], { lang: "ko", operate: false }, () => undefined);
+    const b = live.subscribe(["actors"], { lang: "ko", operate: false }, () => undefined);
+    expect(live.clientCount).toBe(2);
+    a.close();
+    await a.closed;
+    expect(live.clientCount).toBe(1);
+    live.stop();
+    await b.closed;
+    expect(live.clientCount).toBe(0);
+    const samples = live.samples;
+    await live.tick();
+    expect(live.samples).toBe(samples); // nobody listens: nothing is read
+  });
+
+  it("drops a client whose write fails", async () => {
+    h = harness();
+    const { live } = manual(h);
+    let calls = 0;
+    const sub = live.subscribe(["overview"], { lang: "ko", operate: false }, () => {
+      if (++calls > 1) throw new Error("socket gone");
+    });
+    await live.tick();
+    await sub.closed;
+    expect(live.clientCount).toBe(0);
+  });
+});
+
+describe("GET /live", () => {
+  async function nextEvent(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<string> {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("stream ended");
+    return new TextDecoder().decode(value);
+  }
+
+  it("streams a hello, the page's fragments at the next tick, then heartbeats, until the client leaves", async () => {
+    h = harness();
+    const res = await h.request("/live?topics=actors", { as: "operator", headers: { accept: "text/event-stream" } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    const reader = res.body!.getReader();
+    const hello = await nextEvent(reader);
+    expect(hello).toMatch(/^event: hello\ndata: header,actors\nid: \d+\n\n$/);
+    h.clock.advance(1_000);
+    const fragments = await nextEvent(reader);
+    expect(fragments).toContain('data: <span id="trading-state" class="badge ok" hx-swap-oob="true">');
+    expect(fragments).toContain('<ul id="actor-tree" class="tree" hx-swap-oob="true">');
+    expect(fragments).toContain('<tr id="a-KRW-XRP" hx-swap-oob="true">');
+    for (let i = 0; i < 5; i++) h.clock.advance(1_000);
+    expect(await nextEvent(reader)).toMatch(/^event: ping\ndata: \nid: \d+\n\n$/);
+    expect(h.dashboard.live.clientCount).toBe(1);
+    await reader.cancel();
+    for (let i = 0; i < 50 && h.dashboard.live.clientCount > 0; i++) await new Promise((r) => setTimeout(r, 1));
+    expect(h.dashboard.live.clientCount).toBe(0);
+  });
+
+  it("needs a login", async () => {
+    h = harness();
+    const res = await h.request("/live?topics=overview", { as: null, headers: { accept: "text/event-stream" } });
+    expect(res.status).toBe(401);
+  });
+});
+
+describe("live topics on the pages", () => {
+  it("ask each page's stream for what it shows", async () => {
+    h = harness();
+    const topics: Record<string, string> = { "/": "overview", "/markets": "markets", "/markets/KRW-BTC": "markets", "/positions": "positions", "/actors": "actors" };
+    for (const [path, topic] of Object.entries(topics)) {
+      const html = await (await h.request(path)).text();
+      expect(html, path).toContain(`<div id="live" hidden="" hx-sse:connect="/live?topics=${topic}"></div>`);
+    }
+    expect(await (await h.request("/orders")).text()).not.toContain("hx-sse:connect");
+  });
+
+  it("uses the same ids in pages and fragments", async () => {
+    h = harness();
+    const page = await (await h.request("/positions", { as: "operator" })).text();
+    const { live } = manual(h);
+    const c = client();
+    live.subscribe(["positions"], { lang: "ko", operate: true }, c.send);
+    await live.tick();
+    const fragment = c.data()[0]!;
+    const body = (html: string) => html.slice(html.indexOf('<tbody id="positions-body"'), html.indexOf("</tbody>", html.indexOf('<tbody id="positions-body"')));
+    expect(body(fragment).replace(' hx-swap-oob="true"', "")).toBe(body(page));
+    live.stop();
+  });
+});
+
+
