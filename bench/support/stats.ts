@@ -59,6 +59,22 @@ export function slope(xs: readonly number[], ys: readonly number[]): number {
   return sxx > 0 ? sxy / sxx : Number.NaN;
 }
 
+/** Least-squares slope and its standard error (NaN with fewer than three points). */
+export function slopeWithError(xs: readonly number[], ys: readonly number[]): { slope: number; se: number } {
+  const n = Math.min(xs.length, ys.length);
+  const b = slope(xs, ys);
+  if (n < 3 || !Number.isFinite(b)) return { slope: b, se: Number.NaN };
+  const mx = xs.slice(0, n).reduce((s, x) => s + x, 0) / n;
+  const my = ys.slice(0, n).reduce((s, y) => s + y, 0) / n;
+  let sxx = 0;
+  let sse = 0;
+  for (let i = 0; i < n; i++) {
+    sxx += (xs[i]! - mx) ** 2;
+    sse += (ys[i]! - (my + b * (xs[i]! - mx))) ** 2;
+  }
+  return { slope: b, se: Math.sqrt(sse / (n - 2) / sxx) };
+}
+
 export interface ProcessSample {
   /** Seconds since the sampler started. */
   readonly t: number;
@@ -97,6 +113,8 @@ export function growingTypes(from: ProcessSample, to: ProcessSample, top = 8): {
 }
 
 const MB = 1024 * 1024;
+/** Wait after a forced collection before reading RSS (freed pages are returned asynchronously). */
+const GC_SETTLE_MS = 100;
 
 /**
  * Samples RSS, heap and CPU every `intervalMs` until stopped. Every `gcEvery`-th sample first
@@ -108,6 +126,7 @@ export class ProcessSampler {
   readonly samples: ProcessSample[] = [];
   readonly gcPausesMs: number[] = [];
   private gcEvery = 0;
+  private settle: ReturnType<typeof setTimeout> | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
   private t0 = 0;
   private lastWall = 0;
@@ -127,6 +146,7 @@ export class ProcessSampler {
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.settle) clearTimeout(this.settle);
     this.timer = null;
     const cpu = process.cpuUsage(this.firstCpu);
     this.cpuMs = (cpu.user + cpu.system) / 1000;
@@ -134,11 +154,18 @@ export class ProcessSampler {
 
   private sample(): void {
     const afterGc = this.gcEvery > 0 && (this.samples.length + 1) % this.gcEvery === 0;
-    if (afterGc) {
-      const t = performance.now();
-      Bun.gc(true);
-      this.gcPausesMs.push(performance.now() - t);
+    if (!afterGc) {
+      this.record(false);
+      return;
     }
+    const t = performance.now();
+    Bun.gc(true);
+    this.gcPausesMs.push(performance.now() - t);
+    // The collector hands freed pages back to the OS shortly after, not inside gc(): read RSS then.
+    this.settle = setTimeout(() => this.record(true), GC_SETTLE_MS);
+  }
+
+  private record(afterGc: boolean): void {
     const now = performance.now();
     const cpu = process.cpuUsage(this.lastCpu);
     const mem = process.memoryUsage();
