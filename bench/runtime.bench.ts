@@ -13,16 +13,17 @@
  * positions of 1 % of equity each.
  *
  * Tick-to-order latency = `performance.now()` when the fake exchange's `placeOrder` is entered,
- * minus `performance.now()` when the fake stream handed the causing trade to the runtime. The
- * causing trade is the one the listeners were handling when `placeOrder` was called for the same
- * market (the stream exposes it as `current`): for a protective exit, the trade whose price hit
- * the stop or target; for a candle-close decision (entries, dead-cross and time-stop exits), the
- * first trade of the next interval, which closes the candle. Orders placed outside any trade of
- * their market (a candle closed by the runtime's own timer because no trade came, an exit held
- * back until an earlier order finished, an order that waited in the submit queue) have no causing
- * tick; they are counted and listed by reason, not put in the percentiles. The same orders are
- * also timed from when the trade was DUE (its exchange time): that adds the time the trade waited
- * for the event loop, i.e. the backlog the runtime caused.
+ * minus `performance.now()` when the fake stream handed the causing trade to the runtime. Every
+ * way into the runtime (a public trade, one of its own timers, a private-stream event) runs under
+ * a cause (support/causes.ts), so an order is matched to whatever the runtime was handling when
+ * the request left: for a protective exit, the trade whose price hit the stop or target; for a
+ * candle-close decision (entries, dead-cross and time-stop exits), the first trade of the next
+ * interval, which closes the candle. Only orders caused by a trade of their own market enter the
+ * tick-to-order percentiles. A candle that no trade closed is closed by the trader's timer (grace
+ * period after the interval); those orders are reported apart, timed from when the timer fired
+ * and from when it was due. Fill-caused and causeless (queued) orders are counted apart as well.
+ * The tick-caused orders are also timed from when the trade was DUE (its exchange time): that
+ * adds the time the trade waited for the event loop, i.e. the backlog the runtime caused.
  *
  * Baseline (same process, before the runtime exists): the same stream at the same rate into a
  * listener that places an order on a second fake exchange for one trade in 100. Its latency,
