@@ -43,7 +43,7 @@ export const ConfirmDialog: FC<{ ctx: ViewContext; confirmation: Confirmation }>
         <a class="btn" href={c.back} data-dismiss="dialog">
           {ctx.t("action.cancel")}
         </a>
-        <button type="submit" class="btn danger" autofocus>
+        <button type="submit" class="btn danger solid" autofocus>
           {c.confirmLabel}
         </button>
       </form>

@@ -73,9 +73,9 @@ describe("GET /orders.csv and /fills.csv", () => {
 
   it("streams large exports a page at a time", async () => {
     h = harness();
-    for (let i = 0; i < 2_500; i++) recordOrderIntent(h.handle.db, { clientOrderId: `bulk${i}`, market: "KRW-ETH", side: "bid", type: "limit", price: 5_000_000, volume: 0.01, priority: 2, reason: "bulk" }, T0 + i);
+    for (let i = 0; i < 1_050; i++) recordOrderIntent(h.handle.db, { clientOrderId: `bulk${i}`, market: "KRW-ETH", side: "bid", type: "limit", price: 5_000_000, volume: 0.01, priority: 2, reason: "bulk" }, T0 + i);
     const text = await (await h.request("/orders.csv?market=KRW-ETH")).text();
-    expect(text.trim().split("\r\n")).toHaveLength(1 + 2_501);
+    expect(text.trim().split("\r\n")).toHaveLength(1 + 1_051); // more than one page (1,000) of the repo
   });
 
   it("is for logged-in users only", async () => {

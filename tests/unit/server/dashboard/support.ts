@@ -142,6 +142,10 @@ export class DashboardControl extends FakeControl {
   override health() {
     return { ...super.health(), startedAt: T0 - 5 * 3_600_000, now: T0 };
   }
+  /** KRW 880,000 + 5,000 locked + the ETH position at 5,100,000 (cost 1,000,400). */
+  override portfolio() {
+    return { ...super.portfolio(), krwAvailable: 880_000, positionsValue: 1_020_000, unrealisedPnl: 19_600 };
+  }
 }
 
 /** A control port with the seeded markets' traders: BTC watching, ETH in a position, XRP paused. */

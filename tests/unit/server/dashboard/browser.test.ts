@@ -1,0 +1,162 @@
+import { mkdirSync } from "node:fs";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SystemClock } from "../../../../src/clock/system.ts";
+import { harness, type Harness } from "./support.ts";
+
+/**
+ * Headless Chromium over the real pages (served by Bun on loopback, behind the platform's CSP
+ * and a stand-in session): the chart draws, live updates arrive over SSE, htmx sends commands
+ * with the CSRF header, the confirmation opens as a dialog, and nothing breaks the CSP or logs an
+ * error. Screenshots go to artifacts/.
+ */
+
+const CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+let h: Harness;
+let server: ReturnType<typeof Bun.serve>;
+let browser: Browser;
+let base: string;
+const problems: string[] = [];
+
+beforeAll(async () => {
+  mkdirSync("artifacts", { recursive: true });
+  h = harness({ live: { clock: new SystemClock(), tickMs: 200, heartbeatMs: 5_000 } });
+  server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: (req, srv) => h.app.fetch(req, { server: srv }) });
+  base = `http://127.0.0.1:${server.port}`;
+  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: CHROMIUM_FLAGS });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  server?.stop(true);
+  h?.close();
+});
+
+async function open(options: { role: "viewer" | "operator"; lang?: "ko" | "en"; width?: number; height?: number; scheme?: "light" | "dark" }): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({
+    viewport: { width: options.width ?? 1440, height: options.height ?? 1000 },
+    colorScheme: options.scheme ?? "light",
+    extraHTTPHeaders: { "x-test-user": `${options.role}:${options.role}:${options.lang ?? "ko"}` },
+  });
+  const page = await context.newPage();
+  await page.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
+  });
+  page.on("console", (m) => {
+    if (m.type() === "error" || m.type() === "warning") problems.push(`${m.type()}: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("requestfailed", (r) => {
+    // Streams cut by navigating away are expected; nothing else may fail.
+    if (!r.url().includes("/live")) problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`);
+  });
+  page.on("response", (r) => {
+    if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`);
+  });
+  return { context, page };
+}
+
+describe("the dashboard in Chromium", () => {
+  it("draws the market chart (candles, EMAs, volume, markers; RSI and ATR panes)", async () => {
+    const { context, page } = await open({ role: "operator" });
+    await page.goto(`${base}/markets/KRW-BTC`);
+    await page.waitForSelector('#market-chart[data-ready="1"]', { timeout: 10_000 });
+    const canvases = await page.locator("#market-chart canvas").count();
+    expect(canvases).toBeGreaterThan(3);
+    const box = await page.locator("#market-chart").boundingBox();
+    expect(box!.height).toBeGreaterThan(400);
+    // Three panes, each drawn on (a blank canvas would be a single colour).
+    const painted = await page.evaluate(() => {
+      const all = [...document.querySelectorAll<HTMLCanvasElement>("#market-chart canvas")].filter((c) => c.width > 200 && c.height > 60);
+      return all.map((c) => {
+        const data = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
+        const colours = new Set<number>();
+        for (let i = 0; i < data.length; i += 4 * 97) colours.add((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!);
+        return colours.size;
+      });
+    });
+    expect(painted.filter((n) => n > 3).length).toBeGreaterThanOrEqual(3);
+    await page.screenshot({ path: "artifacts/dashboard-market.png", fullPage: true });
+    await context.close();
+  });
+
+  it("updates the overview live over SSE", async () => {
+    const { context, page } = await open({ role: "operator" });
+    await page.goto(`${base}/`);
+    await expect.poll(() => page.locator("#ov-summary").innerText()).toContain("1,905,000원");
+    const portfolio = h.control.portfolio.bind(h.control);
+    h.control.portfolio = () => ({ ...portfolio(), equity: 2_345_678 });
+    h.control.actors[1] = { ...h.control.actors[1]!, state: "exiting" };
+    await expect.poll(() => page.locator("#ov-summary").innerText(), { timeout: 5_000 }).toContain("2,345,678원");
+    await expect.poll(() => page.locator("#ov-actors").innerText(), { timeout: 5_000 }).toContain("청산 중");
+    await page.screenshot({ path: "artifacts/dashboard-overview.png", fullPage: true });
+    await context.close();
+  });
+
+  it("sends a command with htmx (the CSRF header from hx-headers) and shows the answer", async () => {
+    const { context, page } = await open({ role: "operator" });
+    await page.goto(`${base}/markets`);
+    const before = h.control.calls.length;
+    await page.locator('#m-KRW-BTC form[action="/markets/KRW-BTC/pause"] button').click();
+    await expect.poll(() => page.locator("#flash").innerText()).toContain("KRW-BTC 일시 정지");
+    expect(h.control.calls.slice(before).map((c) => [c.method, c.market])).toEqual([["pauseMarket", "KRW-BTC"]]);
+    expect(page.url()).toBe(`${base}/markets`); // no navigation: htmx swapped the answer in
+    await context.close();
+  });
+
+  it("asks for confirmation in a dialog before the kill switch, and cancel sends nothing", async () => {
+    const { context, page } = await open({ role: "operator" });
+    await page.goto(`${base}/positions`);
+    await page.locator('a[href="/confirm/flatten-all"]').click();
+    await page.waitForSelector('#dialog .modal[role="dialog"]');
+    expect(await page.locator("#dialog").innerText()).toContain("KRW-ETH");
+    await page.screenshot({ path: "artifacts/dashboard-confirm.png" });
+    const before = h.control.calls.length;
+    await page.locator('#dialog [data-dismiss="dialog"]').click();
+    await expect.poll(() => page.locator("#dialog .modal").count()).toBe(0);
+    expect(h.control.calls.length).toBe(before);
+    await page.locator('a[href="/confirm/flatten-all"]').click();
+    await page.locator("#dialog button.danger").click();
+    await expect.poll(() => page.locator("#flash").innerText()).toContain("전체 정리");
+    expect(h.control.calls.at(-1)?.method).toBe("flattenAll");
+    await expect.poll(() => page.locator("#dialog .modal").count()).toBe(0);
+    await context.close();
+  });
+
+  it("filters the markets as the operator types", async () => {
+    const { context, page } = await open({ role: "viewer" });
+    await page.goto(`${base}/markets`);
+    await page.locator('input[name="q"]').fill("리플");
+    await expect.poll(() => page.locator("#markets-table tbody tr").count()).toBe(1);
+    expect(page.url()).toContain("q=");
+    await context.close();
+  });
+
+  it("looks right for a viewer in English, dark, on a phone", async () => {
+    const { context, page } = await open({ role: "viewer", lang: "en", width: 390, height: 844, scheme: "dark" });
+    await page.goto(`${base}/`);
+    expect(await page.locator("#ov-trading form").count()).toBe(0); // no kill switch for a viewer
+    await page.screenshot({ path: "artifacts/dashboard-overview-mobile-dark.png", fullPage: true });
+    await page.goto(`${base}/markets/KRW-BTC`);
+    await page.waitForSelector('#market-chart[data-ready="1"]');
+    await page.screenshot({ path: "artifacts/dashboard-market-mobile-dark.png", fullPage: true });
+    await context.close();
+  });
+
+  it("logged no error and broke no CSP rule on any page", async () => {
+    expect(problems).toEqual([]);
+    // The watch works: an inline script without the nonce is refused and reported.
+    const { context, page } = await open({ role: "viewer" });
+    await page.goto(`${base}/actors`);
+    await page.evaluate(() => {
+      const s = document.createElement("script");
+      s.textContent = "document.title = 'injected'";
+      document.head.append(s);
+    });
+    await expect.poll(() => problems.length).toBeGreaterThan(0);
+    expect(problems.join("\n")).toMatch(/CSP violation: script-src-elem inline|Content Security Policy/);
+    expect(await page.title()).not.toBe("injected");
+    await context.close();
+  });
+});
