@@ -30,6 +30,22 @@ export const TraderControls: FC<{ ctx: ViewContext; market: string; state?: stri
   );
 };
 
+/** Ids of a market's price and change cells: live price ticks replace just these, not the row. */
+export const priceCellId = (market: string) => `mp-${market}`;
+export const changeCellId = (market: string) => `mc-${market}`;
+
+export const PriceCell: FC<{ market: string; price: number | undefined; oob?: boolean }> = ({ market, price, oob }) => (
+  <td id={priceCellId(market)} class="num" {...oobAttr(oob)}>
+    {formatPrice(price)}
+  </td>
+);
+
+export const ChangeCell: FC<{ market: string; changeRate: number | undefined; oob?: boolean }> = ({ market, changeRate, oob }) => (
+  <td id={changeCellId(market)} class="num" {...oobAttr(oob)}>
+    <Signed value={changeRate}>{formatPercent(changeRate, { signed: true })}</Signed>
+  </td>
+);
+
 export const MarketRow: FC<{ ctx: ViewContext; row: MarketLine; oob?: boolean }> = ({ ctx, row, oob }) => (
   <tr id={marketRowId(row.market)} {...oobAttr(oob)} class={row.listed ? undefined : "delisted"}>
     <td>
@@ -38,10 +54,8 @@ export const MarketRow: FC<{ ctx: ViewContext; row: MarketLine; oob?: boolean }>
       </a>
       <div class="sub-name">{row.name}</div>
     </td>
-    <td class="num">{formatPrice(row.price)}</td>
-    <td class="num">
-      <Signed value={row.changeRate}>{formatPercent(row.changeRate, { signed: true })}</Signed>
-    </td>
+    <PriceCell market={row.market} price={row.price} />
+    <ChangeCell market={row.market} changeRate={row.changeRate} />
     <td>
       {row.state === undefined ? <span class="muted">{ctx.t("market.noTrader")}</span> : <TraderBadge ctx={ctx} state={row.state} />}{" "}
       {row.stale ? <Badge tone="warn">{ctx.t("market.stale")}</Badge> : null}

@@ -297,11 +297,15 @@ export interface FillFilter {
   readonly fromTs?: number;
   readonly limit?: number;
   readonly offset?: number;
-  /** Default `ts_desc` (newest first; ties by id). */
+  /** Default `ts_desc` (newest first). */
   readonly sort?: FillSort;
 }
 
-const FILL_SORT_COLUMNS = { ts: fills.ts, market: fills.market, price: fills.price, funds: fills.funds } as const;
+/**
+ * Fills are recorded as they happen, so id order is time order: sorting by time uses the primary
+ * key (a "latest fills" read stays an index walk however many fills there are).
+ */
+const FILL_SORT_COLUMNS = { ts: fills.id, market: fills.market, price: fills.price, funds: fills.funds } as const;
 
 export function listFills(db: Db, filter: FillFilter = {}): FillRow[] {
   const conds: SQL[] = [];
@@ -314,7 +318,7 @@ export function listFills(db: Db, filter: FillFilter = {}): FillRow[] {
     .select()
     .from(fills)
     .where(conds.length > 0 ? and(...conds) : undefined)
-    .orderBy(order(FILL_SORT_COLUMNS[key] ?? fills.ts), order(fills.id))
+    .orderBy(order(FILL_SORT_COLUMNS[key] ?? fills.id), order(fills.id))
     .limit(Math.min(Math.max(filter.limit ?? 100, 1), 1000))
     .offset(Math.max(filter.offset ?? 0, 0))
     .all();

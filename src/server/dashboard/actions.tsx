@@ -86,7 +86,7 @@ export function actionRoutes(deps: DashboardDeps, assets: AssetUrls): Hono<Dashb
     const ctx = viewContext(c, deps, assets);
     const { t, lang } = ctx;
     const back = safeBack(c.req.query("back"), market ? `/markets/${market}` : "/");
-    const positions = positionLines(listOpenPositions(deps.db), deps.control.listActors(), new Map(), lang, false).filter((p) => market === null || p.market === market);
+    const positions = positionLines(listOpenPositions(deps.db), deps.control.listActors(), () => undefined, lang, false).filter((p) => market === null || p.market === market);
     const details = positions.map((p) => [p.market, `${formatVolume(p.volume)} @ ${formatPrice(p.avgPrice)} · ${formatKrw(p.value, lang)}`] as const);
     return market
       ? { title: t("confirm.flatten.title", { market }), message: t("confirm.flatten.message", { market }), details, action: `/markets/${market}/flatten`, confirmLabel: t("confirm.flatten.button", { market }), back }

@@ -13,6 +13,6 @@ export {
   type TokenAdmin,
   type UserAdmin,
 } from "./deps.ts";
-export { LiveBroadcaster, LIVE_TOPICS, type LiveMessage, type LiveVariant, type Subscription } from "./live.ts";
+export { LiveBroadcaster, LIVE_TOPICS, sseFrame, type FrameWriter, type LiveVariant, type Subscription } from "./live.ts";
 export { BacktestBusyError, BacktestLauncher } from "./backtest-runner.ts";
 export { csvField, csvRow } from "./csv.ts";

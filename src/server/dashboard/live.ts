@@ -4,11 +4,12 @@ import { streamSSE } from "hono/streaming";
 import { TradingBadge } from "../../../views/components.tsx";
 import type { AssetUrls, LiveTopic, ViewContext } from "../../../views/context.ts";
 import { translator } from "../../../views/i18n.ts";
+import type { MarketLine } from "../../../views/models.ts";
 import { ActorRow, ActorTree, actorRowId } from "../../../views/pages/actors.tsx";
-import { MarketRow, marketRowId } from "../../../views/pages/markets.tsx";
+import { ChangeCell, changeCellId, MarketRow, marketRowId, PriceCell, priceCellId } from "../../../views/pages/markets.tsx";
 import { ActorHealthPanel, FillRows, OverviewSummary, PositionsCompactBody, TradingPanel } from "../../../views/pages/overview.tsx";
 import { PositionsTableBody } from "../../../views/pages/positions.tsx";
-import { listMarkets, type Db } from "../../db/index.ts";
+import { listMarkets, type Db, type MarketRow as ListingRow } from "../../db/index.ts";
 import type { Logger } from "../../log.ts";
 import type { Clock, TimerId } from "../../ports/clock.ts";
 import type { ControlPort } from "../../ports/control.ts";
@@ -19,17 +20,19 @@ import { readerLang, toHtml } from "./request.ts";
 
 /**
  * Live updates over SSE: ONE broadcaster samples the bot once per tick (the control port and a few
- * repo reads) and renders each topic's fragments once per variant (language x whether operator
- * controls show), then fans the same strings out to every subscribed client. Fifty clients on the
- * overview cost one sample and one render per tick, not fifty.
+ * repo reads, each at most once and only if a subscribed topic needs it), renders each topic once
+ * per variant (language x whether operator controls show), frames the result as SSE once, and
+ * writes the same bytes to every client of that variant and topic set. Fifty clients on the
+ * overview cost one sample, one render and one encoding per tick, not fifty.
  *
  * Each fragment is an element with an id and `hx-swap-oob="true"`; the page's one
  * `hx-sse:connect` element receives them as unnamed SSE messages and htmx swaps each by id (ids
- * the page does not have are skipped, so one message serves every page showing a topic). Only
- * fragments whose HTML changed since the previous tick are sent; a client that just connected,
- * or whose previous write had not finished, gets the full set. A client that has been sent
- * nothing for `heartbeatMs` gets a `ping` event (Bun closes streams idle for 10 s). Disconnected
- * clients are unsubscribed by the stream's abort.
+ * a page does not have are skipped, so one message serves every page showing a topic). Only
+ * fragments whose HTML changed since the last tick are sent (a price tick replaces the price
+ * cell, not the row); a client that just connected, or whose previous write had not finished,
+ * gets the full set. A fragment whose data did not change is not even rendered again. A client
+ * sent nothing for `heartbeatMs` gets a `ping` event (Bun closes streams idle for 10 s).
+ * Disconnected clients are unsubscribed by the stream's abort. A message's id is its tick.
  */
 
 export const LIVE_TOPICS = ["header", "overview", "markets", "positions", "actors"] as const satisfies readonly (LiveTopic | "header")[];
@@ -38,13 +41,6 @@ type Topic = (typeof LIVE_TOPICS)[number];
 export interface LiveVariant {
   readonly lang: Lang;
   readonly operate: boolean;
-}
-
-/** One SSE message: `event` for named events (the initial `hello`, heartbeats), none for fragments. */
-export interface LiveMessage {
-  readonly data: string;
-  readonly event?: string;
-  readonly id?: string;
 }
 
 export interface LiveSources {
@@ -68,15 +64,26 @@ export interface Subscription {
   readonly closed: Promise<void>;
 }
 
+/** Writes one SSE frame (already encoded) to a client; a rejected promise or a throw drops the client. */
+export type FrameWriter = (frame: Uint8Array) => Promise<unknown> | unknown;
+
 interface Client {
   readonly topics: readonly Topic[];
   readonly variant: string;
-  readonly send: (message: LiveMessage) => Promise<unknown> | unknown;
+  readonly write: FrameWriter;
   /** Needs every fragment (new, or missed a message). */
   fresh: boolean;
   busy: boolean;
   lastSentAt: number;
   end: () => void;
+}
+
+const encoder = new TextEncoder();
+
+/** One SSE event as bytes: `event:` (if named), a `data:` line per line of data, the id. */
+export function sseFrame(data: string, options: { event?: string; id?: string } = {}): Uint8Array {
+  const lines = data.split(/\r\n|\r|\n/).map((l) => `data: ${l}`);
+  return encoder.encode(`${options.event ? `event: ${options.event}\n` : ""}${lines.join("\n")}\n${options.id ? `id: ${options.id}\n` : ""}\n`);
 }
 
 /** The reads of one tick, each done at most once and only if some topic needs it. */
@@ -96,50 +103,67 @@ class Snapshot implements OverviewReads {
   health = () => this.once("health", this.direct.health);
   portfolio = () => this.once("portfolio", this.direct.portfolio);
   positions = () => this.once("positions", this.direct.positions);
-  marketIndex = () => this.once("marketIndex", this.direct.marketIndex);
   trailing = () => this.once("trailing", this.direct.trailing);
   fills = () => this.once("fills", this.direct.fills);
   alerts = () => this.once("alerts", this.direct.alerts);
-  markets = () => this.once("markets", () => listMarkets(this.sources.db));
+  markets = (): ListingRow[] => this.once("markets", () => listMarkets(this.sources.db));
+  listing = (market: string) => this.once(`listing:${market}`, () => this.direct.listing(market));
   tree = () => this.once("tree", () => this.sources.control.actorTree());
   overview = (lang: Lang) => this.once(`overview:${lang}`, () => overviewData(this, lang));
+  marketLines = (lang: Lang): MarketLine[] => this.once(`marketLines:${lang}`, () => marketLines(this.markets(), this.actors(), lang));
 }
 
-/** Fragments of one topic for one variant: element id -> HTML (with `hx-swap-oob`). */
-type Fragments = Map<string, string>;
-
-async function fragments(entries: readonly (readonly [string, Child])[]): Promise<Fragments> {
-  const out: Fragments = new Map();
-  for (const [id, node] of entries) out.set(id, await toHtml(node));
-  return out;
+/**
+ * One fragment of a topic: its element id, the view that renders it, and optionally `key`, a
+ * signature of the data it shows: while the key stays the same, the last rendering is reused.
+ */
+interface Item {
+  readonly id: string;
+  readonly key?: string;
+  readonly node: () => Child;
 }
 
-/** What each topic renders (the same view components the pages use, with `oob`). */
-async function renderTopic(topic: Topic, snap: Snapshot, ctx: ViewContext): Promise<Fragments> {
+const item = (id: string, node: () => Child, key?: string): Item => ({ id, node, key });
+
+/** A market row's data apart from its price and change (which have their own fragments). */
+function rowKey(l: MarketLine): string {
+  return JSON.stringify([l.name, l.warning, l.listed, l.state, l.stale, l.restarts, l.position?.volume, l.position?.unrealisedPnl]);
+}
+
+/** What each topic shows: the same view components the pages use, with `oob`. Rows come before their cells. */
+async function topicItems(topic: Topic, snap: Snapshot, ctx: ViewContext): Promise<Item[]> {
   switch (topic) {
-    case "header":
-      return fragments([["trading-state", jsx(TradingBadge, { ctx, state: snap.health().tradingState, id: "trading-state", oob: true })]]);
+    case "header": {
+      const state = snap.health().tradingState;
+      return [item("trading-state", () => jsx(TradingBadge, { ctx, state, id: "trading-state", oob: true }), state)];
+    }
     case "overview": {
       const data = await snap.overview(ctx.lang);
-      return fragments([
-        ["ov-trading", jsx(TradingPanel, { ctx, health: data.health, oob: true })],
-        ["ov-summary", jsx(OverviewSummary, { ctx, data, oob: true })],
-        ["ov-positions", jsx(PositionsCompactBody, { ctx, positions: data.positions, oob: true })],
-        ["ov-fills", jsx(FillRows, { ctx, fills: data.fills, id: "ov-fills", oob: true })],
-        ["ov-actors", jsx(ActorHealthPanel, { ctx, actors: data.actors, oob: true })],
-      ]);
+      return [
+        item("ov-trading", () => jsx(TradingPanel, { ctx, health: data.health, oob: true })),
+        item("ov-summary", () => jsx(OverviewSummary, { ctx, data, oob: true })),
+        item("ov-positions", () => jsx(PositionsCompactBody, { ctx, positions: data.positions, oob: true })),
+        item("ov-fills", () => jsx(FillRows, { ctx, fills: data.fills, id: "ov-fills", oob: true }), data.fills.map((f) => f.id).join(",")),
+        item("ov-actors", () => jsx(ActorHealthPanel, { ctx, actors: data.actors, oob: true })),
+      ];
     }
-    case "markets":
-      return fragments(marketLines(snap.markets(), snap.actors(), ctx.lang).map((row) => [marketRowId(row.market), jsx(MarketRow, { ctx, row, oob: true })] as const));
+    case "markets": {
+      const lines = snap.marketLines(ctx.lang);
+      return [
+        ...lines.map((row) => item(marketRowId(row.market), () => jsx(MarketRow, { ctx, row, oob: true }), rowKey(row))),
+        ...lines.map((row) => item(priceCellId(row.market), () => jsx(PriceCell, { market: row.market, price: row.price, oob: true }), String(row.price))),
+        ...lines.map((row) => item(changeCellId(row.market), () => jsx(ChangeCell, { market: row.market, changeRate: row.changeRate, oob: true }), String(row.changeRate))),
+      ];
+    }
     case "positions": {
-      const positions = positionLines(snap.positions(), snap.actors(), snap.marketIndex(), ctx.lang, snap.trailing());
-      return fragments([["positions-body", jsx(PositionsTableBody, { ctx, positions, id: "positions-body", oob: true })]]);
+      const positions = positionLines(snap.positions(), snap.actors(), snap.listing, ctx.lang, snap.trailing());
+      return [item("positions-body", () => jsx(PositionsTableBody, { ctx, positions, id: "positions-body", oob: true }))];
     }
     case "actors":
-      return fragments([
-        ["actor-tree", jsx(ActorTree, { ctx, tree: snap.tree(), oob: true })],
-        ...snap.actors().map((actor) => [actorRowId(actor.market), jsx(ActorRow, { ctx, actor, oob: true })] as const),
-      ]);
+      return [
+        item("actor-tree", () => jsx(ActorTree, { ctx, tree: snap.tree(), oob: true })),
+        ...snap.actors().map((actor) => item(actorRowId(actor.market), () => jsx(ActorRow, { ctx, actor, oob: true }), JSON.stringify(actor))),
+      ];
   }
 }
 
@@ -150,18 +174,23 @@ function parseVariant(key: string): LiveVariant {
   return { lang: lang === "en" ? "en" : "ko", operate: op === "op" };
 }
 
+/** What a topic rendered for a variant: ids in order, with their key and HTML. */
+type Rendered = Map<string, { readonly key?: string; readonly html: string }>;
+
 export class LiveBroadcaster {
   private readonly clients = new Set<Client>();
-  /** Last fragments sent, per `variant|topic`, to find what changed. */
-  private readonly previous = new Map<string, Fragments>();
+  /** The last rendering of each (variant, topic): what the next tick diffs against and reuses. */
+  private readonly rendered = new Map<string, Rendered>();
   private timer: TimerId | null = null;
   private running = false;
   private stopped = false;
-  private seq = 0;
+  private tickNo = 0;
   private readonly tickMs: number;
   private readonly heartbeatMs: number;
   /** Ticks that sampled the bot (tests and the benchmark read it). */
   samples = 0;
+  /** Fragments rendered (not reused) so far. */
+  renders = 0;
 
   constructor(private readonly options: LiveOptions) {
     this.tickMs = options.tickMs ?? 1_000;
@@ -176,17 +205,17 @@ export class LiveBroadcaster {
    * Adds a client. It gets a `hello` event at once, every fragment of its topics at the next
    * tick, then what changes, and `ping` heartbeats.
    */
-  subscribe(topics: readonly string[], variant: LiveVariant, send: Client["send"]): Subscription {
+  subscribe(topics: readonly string[], variant: LiveVariant, write: FrameWriter): Subscription {
     let end!: () => void;
     const closed = new Promise<void>((resolve) => (end = resolve));
     const wanted = LIVE_TOPICS.filter((t) => t === "header" || topics.includes(t));
-    const client: Client = { topics: wanted, variant: variantKey(variant), send, fresh: true, busy: false, lastSentAt: this.options.clock.now(), end };
+    const client: Client = { topics: wanted, variant: variantKey(variant), write, fresh: true, busy: false, lastSentAt: this.options.clock.now(), end };
     if (this.stopped) {
       end();
       return { close: () => undefined, closed };
     }
     this.clients.add(client);
-    this.deliver(client, { event: "hello", data: wanted.join(",") });
+    this.deliver(client, sseFrame(wanted.join(","), { event: "hello", id: String(this.tickNo) }));
     this.schedule();
     const close = () => {
       if (this.clients.delete(client)) client.end();
@@ -211,14 +240,14 @@ export class LiveBroadcaster {
     }, this.tickMs);
   }
 
-  private deliver(client: Client, message: LiveMessage): void {
+  private deliver(client: Client, frame: Uint8Array): void {
     client.busy = true;
     client.lastSentAt = this.options.clock.now();
     const done = () => {
       client.busy = false;
     };
     try {
-      const result = client.send({ ...message, id: String(++this.seq) });
+      const result = client.write(frame);
       if (result instanceof Promise) result.then(done, () => this.drop(client));
       else done();
     } catch {
@@ -230,7 +259,28 @@ export class LiveBroadcaster {
     if (this.clients.delete(client)) client.end();
   }
 
-  /** One sample, one render per needed (variant, topic), then each client's message. Public for tests. */
+  /** Renders a topic for a variant, reusing fragments whose key did not change; returns the full and changed HTML. */
+  private async renderTopic(topic: Topic, variant: string, snap: Snapshot): Promise<{ full: string; delta: string }> {
+    const cacheKey = `${variant}|${topic}`;
+    const before = this.rendered.get(cacheKey);
+    const now: Rendered = new Map();
+    const changed: string[] = [];
+    for (const it of await topicItems(topic, snap, this.context(parseVariant(variant)))) {
+      const last = before?.get(it.id);
+      let html: string;
+      if (it.key !== undefined && last?.key === it.key) html = last.html;
+      else {
+        html = await toHtml(it.node());
+        this.renders++;
+      }
+      now.set(it.id, { key: it.key, html });
+      if (last?.html !== html) changed.push(html);
+    }
+    this.rendered.set(cacheKey, now);
+    return { full: [...now.values()].map((r) => r.html).join("\n"), delta: changed.join("\n") };
+  }
+
+  /** One sample, one render per needed (variant, topic), one frame per distinct message. Public for tests. */
   async tick(): Promise<void> {
     if (this.running || this.clients.size === 0) return;
     this.running = true;
@@ -243,38 +293,44 @@ export class LiveBroadcaster {
       }
       const snap = new Snapshot(this.options.sources);
       this.samples++;
-      const full = new Map<string, string>();
-      const delta = new Map<string, string>();
+      const id = String(++this.tickNo);
+      const parts = new Map<string, { full: string; delta: string }>();
       for (const [variant, topics] of needed) {
-        const ctx = this.context(parseVariant(variant));
         for (const topic of topics) {
-          const key = `${variant}|${topic}`;
-          let now: Fragments;
           try {
-            now = await renderTopic(topic, snap, ctx);
+            parts.set(`${variant}|${topic}`, await this.renderTopic(topic, variant, snap));
           } catch (err) {
             this.options.logger.warn({ err, topic }, "live update: topic failed to render");
-            continue;
           }
-          const before = this.previous.get(key);
-          full.set(key, [...now.values()].join("\n"));
-          delta.set(key, [...now].filter(([id, html]) => before?.get(id) !== html).map(([, html]) => html).join("\n"));
-          this.previous.set(key, now);
         }
       }
+      const frames = new Map<string, Uint8Array | null>();
+      const frameFor = (client: Client): Uint8Array | null => {
+        const key = `${client.variant}|${client.fresh ? "full" : "delta"}|${client.topics.join(",")}`;
+        let frame = frames.get(key);
+        if (frame === undefined) {
+          const data = client.topics
+            .map((t) => parts.get(`${client.variant}|${t}`)?.[client.fresh ? "full" : "delta"] ?? "")
+            .filter((s) => s !== "")
+            .join("\n");
+          frame = data === "" ? null : sseFrame(data, { id });
+          frames.set(key, frame);
+        }
+        return frame;
+      };
+      const ping = sseFrame("", { event: "ping", id });
       const now = this.options.clock.now();
       for (const client of this.clients) {
-        const source = client.fresh ? full : delta;
-        const data = client.topics.map((t) => source.get(`${client.variant}|${t}`) ?? "").filter((s) => s !== "").join("\n");
         if (client.busy) {
-          client.fresh = true; // it missed this tick's changes: send it everything next time
+          client.fresh = true; // it misses this tick's changes: send it everything next time
           continue;
         }
-        if (data !== "") {
+        const frame = frameFor(client);
+        if (frame) {
           client.fresh = false;
-          this.deliver(client, { data });
+          this.deliver(client, frame);
         } else if (now - client.lastSentAt >= this.heartbeatMs) {
-          this.deliver(client, { event: "ping", data: "" });
+          this.deliver(client, ping);
         }
       }
     } finally {
@@ -303,7 +359,7 @@ export function liveRoutes(live: LiveBroadcaster): Hono<DashboardEnv> {
     const topics = (c.req.query("topics") ?? "").split(",").slice(0, LIVE_TOPICS.length);
     const variant = { lang: readerLang(c), operate: hasRole(c.get("principal"), "operator") };
     const res = streamSSE(c, async (stream) => {
-      const sub = live.subscribe(topics, variant, (m) => stream.writeSSE({ data: m.data, event: m.event, id: m.id }));
+      const sub = live.subscribe(topics, variant, (frame) => stream.write(frame));
       stream.onAbort(() => sub.close());
       await sub.closed;
     });

@@ -18,7 +18,7 @@ import {
   chartPayload,
   directReads,
   fillLine,
-  marketIndex,
+  listingReader,
   marketLines,
   marketSortOf,
   orderLine,
@@ -119,7 +119,7 @@ export function pageRoutes(deps: DashboardDeps, assets: AssetUrls): Hono<Dashboa
       const params = control.currentParams().strategy;
       const periods = { emaFast: params.emaFast, emaSlow: params.emaSlow, rsi: params.rsiPeriod, atr: params.atrPeriod };
       const positionRow = getPosition(db, market);
-      const position = positionLines(positionRow ? [positionRow] : [], actor ? [actor] : [], marketIndex(db), ctx.lang, params.trailingStop.enabled).filter((p) => p.status !== "closed")[0];
+      const position = positionLines(positionRow ? [positionRow] : [], actor ? [actor] : [], listingReader(db), ctx.lang, params.trailingStop.enabled).filter((p) => p.status !== "closed")[0];
       return renderPage(
         c,
         <MarketPage
@@ -138,7 +138,7 @@ export function pageRoutes(deps: DashboardDeps, assets: AssetUrls): Hono<Dashboa
     })
     .get("/positions", user, (c) => {
       const ctx = viewContext(c, deps, assets);
-      const positions = positionLines(listOpenPositions(db), control.listActors(), marketIndex(db), ctx.lang, control.currentParams().strategy.trailingStop.enabled);
+      const positions = positionLines(listOpenPositions(db), control.listActors(), listingReader(db), ctx.lang, control.currentParams().strategy.trailingStop.enabled);
       return renderPage(c, <PositionsPage ctx={ctx} positions={positions} />);
     })
     .get("/orders", user, (c) => {

@@ -2,7 +2,7 @@ import type { ActorHealth, AlertLine, ChartPayload, FillLine, MarketLine, OrderL
 import type { MarketFilter, MarketSort, MarketsQuery } from "../../../views/pages/markets.tsx";
 import { INTERVAL_MS, type Interval, type Market } from "../../core/model.ts";
 import { indicatorSet } from "../../core/indicators/index.ts";
-import { listFills, listMarkets, listOpenPositions, listSignals, loadCandles, type Db, type FillRow, type MarketRow, type OrderRow, type PositionRow } from "../../db/index.ts";
+import { getMarket, listFills, listOpenPositions, listSignals, loadCandles, type Db, type FillRow, type MarketRow, type OrderRow, type PositionRow } from "../../db/index.ts";
 import type { ActorSummary, ControlPort, HealthReport, PortfolioSummary, TraderStateName } from "../../ports/control.ts";
 import type { Lang } from "./contract.ts";
 import type { AlertAdmin } from "./deps.ts";
@@ -104,7 +104,7 @@ export const marketSortOf = (v: string | undefined): MarketSort => (v && /^(mark
  * Open positions with their marks: the control port's mark (the trader's last price) when there
  * is one, and the stored stop and trailing anchor.
  */
-export function positionLines(rows: readonly PositionRow[], actors: readonly ActorSummary[], names: ReadonlyMap<string, MarketRow>, lang: Lang, trailingEnabled: boolean): PositionLine[] {
+export function positionLines(rows: readonly PositionRow[], actors: readonly ActorSummary[], listingOf: (market: string) => MarketRow | undefined, lang: Lang, trailingEnabled: boolean): PositionLine[] {
   const byMarket = new Map(actors.map((a) => [a.market as string, a]));
   return rows
     .filter((r) => r.volume > 0)
@@ -115,7 +115,7 @@ export function positionLines(rows: readonly PositionRow[], actors: readonly Act
       const unrealised = actor?.position?.unrealisedPnl ?? (value === undefined ? undefined : value - r.costBasis);
       return {
         market: r.market as Market,
-        name: marketName(names.get(r.market), lang),
+        name: marketName(listingOf(r.market), lang),
         volume: r.volume,
         avgPrice: r.avgPrice,
         costBasis: r.costBasis,
@@ -163,9 +163,9 @@ export function actorHealth(actors: readonly ActorSummary[]): ActorHealth {
   return { total: actors.length, byState, attention };
 }
 
-/** Map of market code to its listing row. */
-export function marketIndex(db: Db): Map<string, MarketRow> {
-  return new Map(listMarkets(db).map((m) => [m.code, m]));
+/** A market's listing by code, read one row at a time (positions name a few markets, not all). */
+export function listingReader(db: Db): (market: string) => MarketRow | undefined {
+  return (market) => getMarket(db, market);
 }
 
 /**
@@ -178,7 +178,8 @@ export interface OverviewReads {
   health(): HealthReport;
   portfolio(): PortfolioSummary;
   positions(): readonly PositionRow[];
-  marketIndex(): ReadonlyMap<string, MarketRow>;
+  /** A market's listing (for its name). */
+  listing(market: string): MarketRow | undefined;
   trailing(): boolean;
   fills(): readonly FillRow[];
   alerts(): Promise<readonly AlertLine[] | null>;
@@ -200,7 +201,7 @@ export function directReads(src: OverviewSources): OverviewReads {
     health: () => src.control.health(),
     portfolio: () => src.control.portfolio(),
     positions: () => listOpenPositions(src.db),
-    marketIndex: () => marketIndex(src.db),
+    listing: listingReader(src.db),
     trailing: () => src.control.currentParams().strategy.trailingStop.enabled,
     fills: () => listFills(src.db, { limit: RECENT_FILLS }),
     alerts: async () => (src.alerts ? (await src.alerts.recentAlerts(RECENT_ALERTS)).map((a): AlertLine => ({ ...a })) : null),
@@ -213,7 +214,7 @@ export async function overviewData(reads: OverviewReads, lang: Lang): Promise<Ov
   return {
     health: reads.health(),
     portfolio: reads.portfolio(),
-    positions: positionLines(reads.positions(), actors, reads.marketIndex(), lang, reads.trailing()),
+    positions: positionLines(reads.positions(), actors, (m) => reads.listing(m), lang, reads.trailing()),
     fills: reads.fills().map(fillLine),
     actors: actorHealth(actors),
     alerts: await reads.alerts(),

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { SimulatedClock } from "../../../../src/clock/simulated.ts";
 import { createStaticAssets } from "../../../../src/server/dashboard/assets.ts";
-import { LiveBroadcaster, type LiveMessage } from "../../../../src/server/dashboard/live.ts";
+import { LiveBroadcaster } from "../../../../src/server/dashboard/live.ts";
 import { captureLogger } from "../support.ts";
 import { harness, T0, type Harness } from "./support.ts";
 
@@ -24,9 +24,35 @@ function manual(h: Harness, heartbeatMs = 5_000) {
   return { live, clock, reads: () => reads };
 }
 
+interface Message {
+  readonly event?: string;
+  readonly data: string;
+  readonly id?: string;
+}
+
+/** An SSE frame read back: its event name, data (the `data:` lines joined) and id. */
+function parseFrame(frame: Uint8Array): Message {
+  const text = new TextDecoder().decode(frame);
+  expect(text.endsWith("\n\n")).toBe(true);
+  const lines = text.slice(0, -2).split("\n");
+  const event = lines.find((l) => l.startsWith("event: "))?.slice(7);
+  const id = lines.find((l) => l.startsWith("id: "))?.slice(4);
+  const data = lines.filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n");
+  return { event, data, id };
+}
+
 function client() {
-  const got: LiveMessage[] = [];
-  return { got, send: (m: LiveMessage) => void got.push(m), data: () => got.filter((m) => m.event === undefined).map((m) => m.data) };
+  const got: Message[] = [];
+  const frames: Uint8Array[] = [];
+  return {
+    got,
+    frames,
+    send: (frame: Uint8Array) => {
+      frames.push(frame);
+      got.push(parseFrame(frame));
+    },
+    data: () => got.filter((m) => m.event === undefined).map((m) => m.data),
+  };
 }
 
 describe("the shared broadcaster", () => {
@@ -44,7 +70,9 @@ describe("the shared broadcaster", () => {
     expect(first).toHaveLength(1);
     for (const id of ["ov-summary", "ov-trading", "ov-positions", "ov-fills", "ov-actors", "trading-state"]) expect(first[0]).toContain(`id="${id}"`);
     expect(first[0]).toContain('hx-swap-oob="true"');
-    expect(clients.every((c) => c.data()[0] === first[0])).toBe(true);
+    // The very same bytes, framed once, with the tick as the id.
+    expect(clients.every((c) => c.frames[1] === clients[0]!.frames[1])).toBe(true);
+    expect(clients[0]!.got[1]!.id).toBe("1");
     live.stop();
   });
 
@@ -57,17 +85,24 @@ describe("the shared broadcaster", () => {
     const full = c.data()[0]!;
     expect(full).toContain('<tr id="m-KRW-BTC" hx-swap-oob="true"');
     expect(full).toContain('<tr id="m-KRW-ETH" hx-swap-oob="true"');
+    const renders = live.renders;
     clock.advance(1_000);
     await live.tick();
     expect(c.got).toHaveLength(2); // nothing changed, no heartbeat due yet
+    expect(live.renders).toBe(renders); // and nothing was rendered again
     h.control.actors[0] = { ...h.control.actors[0]!, lastPrice: 96_100_000 };
     clock.advance(1_000);
     await live.tick();
+    // A price tick replaces the price and change cells, not the row.
     const delta = c.data()[1]!;
-    expect(delta).toContain("96,100,000");
-    expect(delta).toContain('id="m-KRW-BTC"');
-    expect(delta).not.toContain('id="m-KRW-ETH"');
-    expect(delta).not.toContain('id="trading-state"');
+    expect(delta).toBe('<td id="mp-KRW-BTC" class="num" hx-swap-oob="true">96,100,000</td>');
+    // A state change replaces the row.
+    h.control.actors[0] = { ...h.control.actors[0]!, state: "paused" };
+    clock.advance(1_000);
+    await live.tick();
+    const row = c.data()[2]!;
+    expect(row).toMatch(/^<tr id="m-KRW-BTC" hx-swap-oob="true">[\s\S]*일시 정지[\s\S]*hx-post="\/markets\/KRW-BTC\/resume"[\s\S]*<\/tr>$/);
+    expect(row).not.toContain('id="m-KRW-ETH"');
     clock.advance(4_999);
     await live.tick();
     expect(c.got.at(-1)?.event).toBeUndefined();
@@ -102,10 +137,10 @@ describe("the shared broadcaster", () => {
   it("gives a client whose last write was still pending everything at its next free tick", async () => {
     h = harness();
     const { live, clock } = manual(h);
-    const got: LiveMessage[] = [];
+    const got: Message[] = [];
     let release: () => void = () => undefined;
-    live.subscribe(["positions"], { lang: "ko", operate: false }, (m) => {
-      got.push(m);
+    live.subscribe(["positions"], { lang: "ko", operate: false }, (frame) => {
+      got.push(parseFrame(frame));
       return new Promise<void>((r) => (release = r));
     });
     release(); // the hello went out

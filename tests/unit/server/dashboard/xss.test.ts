@@ -25,7 +25,7 @@ describe("exchange and user text is escaped", () => {
     escaped(await (await h.request("/")).text());
     escaped(await (await h.request("/actors", { as: "operator" })).text());
     const got: string[] = [];
-    h.dashboard.live.subscribe(["actors"], { lang: "ko", operate: true }, (m) => void got.push(m.data));
+    h.dashboard.live.subscribe(["actors"], { lang: "ko", operate: true }, (frame) => void got.push(new TextDecoder().decode(frame)));
     await h.dashboard.live.tick();
     escaped(got.join(""));
   });
