@@ -226,7 +226,6 @@ const MESSAGES = {
   "backtest.state.running": ["실행 중", "running"],
   "backtest.state.done": ["완료", "done"],
   "backtest.state.failed": ["실패", "failed"],
-  "backtest.started": ["백테스트 #{id}를 시작했습니다.", "Backtest #{id} started."],
   "backtest.busy": ["이미 실행 중인 백테스트가 많습니다. 잠시 후 다시 시도하세요.", "Too many backtests are running; try again shortly."],
   "backtest.badData": ["목록에 있는 데이터를 고르세요.", "choose one of the listed data sets"],
   "backtest.badPreset": ["목록에 있는 프리셋을 고르세요.", "choose one of the listed presets"],
@@ -317,7 +316,6 @@ const MESSAGES = {
     "This pauses all trading, cancels every open order and sells every position at market. It cannot be undone.",
   ],
   "confirm.flattenAll.button": ["전체 정리 실행", "Flatten everything"],
-  "confirm.positions": ["보유 포지션", "Open positions"],
 
   "cmd.ok": ["{what}: {message}", "{what}: {message}"],
   "cmd.refused": ["{what} 거부됨: {message}", "{what} refused: {message}"],
@@ -333,7 +331,6 @@ const MESSAGES = {
   "error.noMarket": ["{market} 마켓이 없습니다.", "No market {market}."],
   "error.noTrader": ["{market}에는 트레이더가 없습니다.", "There is no trader for {market}."],
   "error.noRun": ["백테스트 #{id}가 없습니다.", "No backtest #{id}."],
-  "error.forbidden": ["권한이 없습니다.", "You are not allowed to do that."],
   "error.failed": ["요청을 처리하지 못했습니다. 로그를 확인하세요.", "The request failed; see the log."],
   "error.badRequest": ["잘못된 요청입니다.", "Bad request."],
 
@@ -342,9 +339,7 @@ const MESSAGES = {
   "form.badJson": ["올바른 JSON이 아닙니다: {error}", "not valid JSON: {error}"],
   "form.badDate": ["YYYY-MM-DD 형식의 날짜를 입력하세요.", "a date as YYYY-MM-DD"],
   "form.tooLong": ["{max}자 이하로 입력하세요.", "at most {max} characters"],
-  "form.badName": ["영문, 숫자, ._- 만 쓸 수 있습니다 (1–64자).", "letters, digits and ._- only (1–64)"],
   "form.pickOne": ["하나 이상 고르세요.", "choose at least one"],
-  "form.passwordShort": ["12자 이상이어야 합니다.", "at least 12 characters"],
   "form.keyShape": ["8–256자의 공백 없는 키를 입력하세요.", "8 to 256 characters without spaces"],
 
   "lang.changed": ["언어를 한국어로 바꿨습니다.", "Language set to English."],
