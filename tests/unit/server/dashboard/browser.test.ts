@@ -11,6 +11,9 @@ import { harness, type Harness } from "./support.ts";
  * error. Screenshots go to artifacts/.
  */
 
+/** How long a poll waits for the page to change (the VM may be busy: generous). */
+const POLL = { timeout: 10_000 };
+
 const CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
 let h: Harness;
@@ -84,12 +87,12 @@ describe("the dashboard in Chromium", () => {
   it("updates the overview live over SSE", async () => {
     const { context, page } = await open({ role: "operator" });
     await page.goto(`${base}/`);
-    await expect.poll(() => page.locator("#ov-summary").innerText()).toContain("1,905,000원");
+    await expect.poll(() => page.locator("#ov-summary").innerText(), POLL).toContain("1,905,000원");
     const portfolio = h.control.portfolio.bind(h.control);
     h.control.portfolio = () => ({ ...portfolio(), equity: 2_345_678 });
     h.control.actors[1] = { ...h.control.actors[1]!, state: "exiting" };
-    await expect.poll(() => page.locator("#ov-summary").innerText(), { timeout: 5_000 }).toContain("2,345,678원");
-    await expect.poll(() => page.locator("#ov-actors").innerText(), { timeout: 5_000 }).toContain("청산 중");
+    await expect.poll(() => page.locator("#ov-summary").innerText(), POLL).toContain("2,345,678원");
+    await expect.poll(() => page.locator("#ov-actors").innerText(), POLL).toContain("청산 중");
     await page.screenshot({ path: "artifacts/dashboard-overview.png", fullPage: true });
     await context.close();
   });
@@ -99,7 +102,7 @@ describe("the dashboard in Chromium", () => {
     await page.goto(`${base}/markets`);
     const before = h.control.calls.length;
     await page.locator('#m-KRW-BTC form[action="/markets/KRW-BTC/pause"] button').click();
-    await expect.poll(() => page.locator("#flash").innerText()).toContain("KRW-BTC 일시 정지");
+    await expect.poll(() => page.locator("#flash").innerText(), POLL).toContain("KRW-BTC 일시 정지");
     expect(h.control.calls.slice(before).map((c) => [c.method, c.market])).toEqual([["pauseMarket", "KRW-BTC"]]);
     expect(page.url()).toBe(`${base}/markets`); // no navigation: htmx swapped the answer in
     await context.close();
@@ -114,13 +117,13 @@ describe("the dashboard in Chromium", () => {
     await page.screenshot({ path: "artifacts/dashboard-confirm.png" });
     const before = h.control.calls.length;
     await page.locator('#dialog [data-dismiss="dialog"]').click();
-    await expect.poll(() => page.locator("#dialog .modal").count()).toBe(0);
+    await expect.poll(() => page.locator("#dialog .modal").count(), POLL).toBe(0);
     expect(h.control.calls.length).toBe(before);
     await page.locator('a[href="/confirm/flatten-all"]').click();
     await page.locator("#dialog button.danger").click();
-    await expect.poll(() => page.locator("#flash").innerText()).toContain("전체 정리");
+    await expect.poll(() => page.locator("#flash").innerText(), POLL).toContain("전체 정리");
     expect(h.control.calls.at(-1)?.method).toBe("flattenAll");
-    await expect.poll(() => page.locator("#dialog .modal").count()).toBe(0);
+    await expect.poll(() => page.locator("#dialog .modal").count(), POLL).toBe(0);
     await context.close();
   });
 
@@ -128,7 +131,7 @@ describe("the dashboard in Chromium", () => {
     const { context, page } = await open({ role: "viewer" });
     await page.goto(`${base}/markets`);
     await page.locator('input[name="q"]').fill("리플");
-    await expect.poll(() => page.locator("#markets-table tbody tr").count()).toBe(1);
+    await expect.poll(() => page.locator("#markets-table tbody tr").count(), POLL).toBe(1);
     expect(page.url()).toContain("q=");
     await context.close();
   });
@@ -154,7 +157,7 @@ describe("the dashboard in Chromium", () => {
       s.textContent = "document.title = 'injected'";
       document.head.append(s);
     });
-    await expect.poll(() => problems.length).toBeGreaterThan(0);
+    await expect.poll(() => problems.length, POLL).toBeGreaterThan(0);
     expect(problems.join("\n")).toMatch(/CSP violation: script-src-elem inline|Content Security Policy/);
     expect(await page.title()).not.toBe("injected");
     await context.close();
