@@ -82,7 +82,7 @@ export interface ProcessSample {
   readonly heapUsedMb: number;
   /** CPU time (user + system) over the last interval, as a share of one core. */
   readonly cpuCores: number;
-  /** Taken right after a forced full collection (then RSS and heap are the live memory). */
+  /** Taken after a forced full collection: heap and object counts right after it, RSS 100 ms later. */
   readonly afterGc: boolean;
   /** After a collection only: live objects per JSC type. */
   readonly objectTypes?: Readonly<Record<string, number>>;
@@ -155,29 +155,30 @@ export class ProcessSampler {
   private sample(): void {
     const afterGc = this.gcEvery > 0 && (this.samples.length + 1) % this.gcEvery === 0;
     if (!afterGc) {
-      this.record(false);
+      this.record(null);
       return;
     }
     const t = performance.now();
     Bun.gc(true);
     this.gcPausesMs.push(performance.now() - t);
-    // The collector hands freed pages back to the OS shortly after, not inside gc(): read RSS then.
-    this.settle = setTimeout(() => this.record(true), GC_SETTLE_MS);
+    // The live heap is read at once (later it holds new garbage); RSS a moment later, because the
+    // collector hands freed pages back to the OS asynchronously.
+    const live = { heapUsedMb: process.memoryUsage().heapUsed / MB, objectTypes: { ...heapStats().objectTypeCounts } };
+    this.settle = setTimeout(() => this.record(live), GC_SETTLE_MS);
   }
 
-  private record(afterGc: boolean): void {
+  private record(live: { readonly heapUsedMb: number; readonly objectTypes: Readonly<Record<string, number>> } | null): void {
     const now = performance.now();
     const cpu = process.cpuUsage(this.lastCpu);
     const mem = process.memoryUsage();
-    const heap = afterGc ? heapStats() : undefined;
     this.samples.push({
       t: (now - this.t0) / 1000,
       rssMb: mem.rss / MB,
-      heapUsedMb: mem.heapUsed / MB,
+      heapUsedMb: live?.heapUsedMb ?? mem.heapUsed / MB,
       cpuCores: (cpu.user + cpu.system) / 1000 / (now - this.lastWall),
-      afterGc,
-      objectTypes: heap ? { ...heap.objectTypeCounts } : undefined,
-      rssParts: afterGc ? rssParts() : undefined,
+      afterGc: live !== null,
+      objectTypes: live?.objectTypes,
+      rssParts: live !== null ? rssParts() : undefined,
     });
     this.lastWall = now;
     this.lastCpu = process.cpuUsage();
