@@ -12,7 +12,8 @@ import { formatProblems, loadConfig } from "./config/load.ts";
 import type { AppConfig } from "./config/schema.ts";
 import { INTERVAL_MS, type Market } from "./core/model.ts";
 import { acquireRunLock, backupDatabase, type Db, getConfigValue, openDb, pruneAlerts, pruneBackups, pruneSessions } from "./db/index.ts";
-import { createAlertService, createErrorRateMonitor, createRestartStormMonitor, type ErrorRateMonitor } from "./alerts/index.ts";
+import { createAlertAdmin, createAlertService, createErrorRateMonitor, createRestartStormMonitor, type ErrorRateMonitor } from "./alerts/index.ts";
+import { createDashboard } from "./server/dashboard/index.ts";
 import { resolveRiskParams } from "./core/risk/index.ts";
 import { resolveStrategyParams } from "./core/strategy/index.ts";
 import { BithumbRestClient, BithumbWsClient, ClientOrderIdFactory, createRestRateLimiter } from "./exchange/bithumb/index.ts";
@@ -23,7 +24,7 @@ import { bindExchangeMetrics, bindStreamMetrics, Metrics, startMetricsSampler } 
 import type { Clock } from "./ports/clock.ts";
 import type { Exchange } from "./ports/exchange.ts";
 import type { MarketStream } from "./ports/market-stream.ts";
-import { API_TOKEN_NAME, createApp, createSecretsBox, resolveApiToken, startServer } from "./server/index.ts";
+import { API_TOKEN_NAME, ApiError, createApp, createSecretsBox, resolveApiToken, startServer } from "./server/index.ts";
 import { createAuth, ensureFirstAdmin } from "./server/auth/index.ts";
 import { dirname, join } from "node:path";
 
@@ -255,6 +256,20 @@ async function main(): Promise<void> {
   // Logins, cookies and JWTs age in real time in every mode (never on the simulator's clock).
   const auth = createAuth({ db: handle.db, clock: wallClock, logger: logger.child({ component: "auth" }), sessionSecret: config.auth.sessionSecret, bootstrapTokens: [{ name: API_TOKEN_NAME, token: token.token }] });
   const firstAdmin = await ensureFirstAdmin(auth, { name: config.auth.adminUser, password: config.auth.adminPassword });
+  const dashboard = createDashboard({
+    control: runtime.control,
+    db: handle.db,
+    // The UI ticks and ages on the wall clock even when simulated time is scaled.
+    clock: wallClock,
+    logger: logger.child({ component: "dashboard" }),
+    interval: config.trading.interval,
+    users: auth.users,
+    tokens: auth.tokens,
+    secrets,
+    alerts: createAlertAdmin({ service: alerts, db: handle.db, refuse: (message, fields) => new ApiError(400, "invalid_request", message, { fields }) }),
+    backtests: { candlesDir: config.sim.dataDir, reportsDir: join(dirname(config.database.path), "reports"), dbPath: config.database.path },
+    live: { clock: wallClock },
+  });
   const app = createApp({
     control: runtime.control,
     db: handle.db,
@@ -265,6 +280,9 @@ async function main(): Promise<void> {
     secrets,
     trustProxy: config.server.trustProxy,
     cookieSecure: config.auth.cookieSecure,
+    renderLogin: dashboard.renderLogin,
+    renderError: dashboard.renderError,
+    extraRoutes: (a) => a.route("/", dashboard.routes),
   });
   const server = startServer({ app, logger, host: config.server.host, port: config.server.port });
 
@@ -314,6 +332,7 @@ async function main(): Promise<void> {
       for (const j of jobs) j.cancel();
       await runtime.stop();
       await alerts.stop({ drainMs: 3_000 });
+      dashboard.close();
       await server.stop();
       await wiring.close();
       handle.close();

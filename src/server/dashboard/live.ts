@@ -120,10 +120,26 @@ class Snapshot implements OverviewReads {
 interface Item {
   readonly id: string;
   readonly key?: string;
+  /**
+   * When set, the fragment goes into a delta only when this changes (its smaller parts, sent as
+   * their own items, carry the rest); a full frame always has the whole, current fragment.
+   */
+  readonly deltaKey?: string;
+  /** False for parts of another item (a row's price cell): a full frame sends the whole row instead. */
+  readonly inFull?: boolean;
   readonly node: () => Child;
 }
 
-const item = (id: string, node: () => Child, key?: string): Item => ({ id, node, key });
+const item = (id: string, node: () => Child, key?: string, extra: Pick<Item, "deltaKey" | "inFull"> = {}): Item => ({ id, node, key, ...extra });
+
+/**
+ * A fragment addressed to the element with `id`, replacing it. htmx 4 parses `<hx-partial>`
+ * content as a template, so table parts (tbody, tr, td) survive; as plain `hx-swap-oob` elements
+ * they were dropped by the HTML parser outside a table and the page never updated.
+ */
+function partial(id: string, html: string): string {
+  return `<hx-partial hx-target="#${id}" hx-swap="outerHTML">${html}</hx-partial>`;
+}
 
 /** A market row's data apart from its price and change (which have their own fragments). */
 function rowKey(l: MarketLine): string {
@@ -135,34 +151,38 @@ async function topicItems(topic: Topic, snap: Snapshot, ctx: ViewContext): Promi
   switch (topic) {
     case "header": {
       const state = snap.health().tradingState;
-      return [item("trading-state", () => jsx(TradingBadge, { ctx, state, id: "trading-state", oob: true }), state)];
+      return [item("trading-state", () => jsx(TradingBadge, { ctx, state, id: "trading-state", oob: false }), state)];
     }
     case "overview": {
       const data = await snap.overview(ctx.lang);
       return [
-        item("ov-trading", () => jsx(TradingPanel, { ctx, health: data.health, oob: true })),
-        item("ov-summary", () => jsx(OverviewSummary, { ctx, data, oob: true })),
-        item("ov-positions", () => jsx(PositionsCompactBody, { ctx, positions: data.positions, oob: true })),
-        item("ov-fills", () => jsx(FillRows, { ctx, fills: data.fills, id: "ov-fills", oob: true }), data.fills.map((f) => f.id).join(",")),
-        item("ov-actors", () => jsx(ActorHealthPanel, { ctx, actors: data.actors, oob: true })),
+        item("ov-trading", () => jsx(TradingPanel, { ctx, health: data.health, oob: false })),
+        item("ov-summary", () => jsx(OverviewSummary, { ctx, data, oob: false })),
+        item("ov-positions", () => jsx(PositionsCompactBody, { ctx, positions: data.positions, oob: false })),
+        item("ov-fills", () => jsx(FillRows, { ctx, fills: data.fills, id: "ov-fills", oob: false }), data.fills.map((f) => f.id).join(",")),
+        item("ov-actors", () => jsx(ActorHealthPanel, { ctx, actors: data.actors, oob: false })),
       ];
     }
     case "markets": {
       const lines = snap.marketLines(ctx.lang);
       return [
-        ...lines.map((row) => item(marketRowId(row.market), () => jsx(MarketRow, { ctx, row, oob: true }), rowKey(row))),
-        ...lines.map((row) => item(priceCellId(row.market), () => jsx(PriceCell, { market: row.market, price: row.price, oob: true }), String(row.price))),
-        ...lines.map((row) => item(changeCellId(row.market), () => jsx(ChangeCell, { market: row.market, changeRate: row.changeRate, oob: true }), String(row.changeRate))),
+        // A row is re-rendered whenever anything in it changes (so a full frame is current), but a
+        // delta carries it only when more than its price and change moved: those go as cells.
+        ...lines.map((row) =>
+          item(marketRowId(row.market), () => jsx(MarketRow, { ctx, row, oob: false }), `${rowKey(row)}|${row.price}|${row.changeRate}`, { deltaKey: rowKey(row) }),
+        ),
+        ...lines.map((row) => item(priceCellId(row.market), () => jsx(PriceCell, { market: row.market, price: row.price, oob: false }), String(row.price), { inFull: false })),
+        ...lines.map((row) => item(changeCellId(row.market), () => jsx(ChangeCell, { market: row.market, changeRate: row.changeRate, oob: false }), String(row.changeRate), { inFull: false })),
       ];
     }
     case "positions": {
       const positions = positionLines(snap.positions(), snap.actors(), snap.listing, ctx.lang, snap.trailing());
-      return [item("positions-body", () => jsx(PositionsTableBody, { ctx, positions, id: "positions-body", oob: true }))];
+      return [item("positions-body", () => jsx(PositionsTableBody, { ctx, positions, id: "positions-body", oob: false }))];
     }
     case "actors":
       return [
-        item("actor-tree", () => jsx(ActorTree, { ctx, tree: snap.tree(), oob: true })),
-        ...snap.actors().map((actor) => item(actorRowId(actor.market), () => jsx(ActorRow, { ctx, actor, oob: true }), JSON.stringify(actor))),
+        item("actor-tree", () => jsx(ActorTree, { ctx, tree: snap.tree(), oob: false })),
+        ...snap.actors().map((actor) => item(actorRowId(actor.market), () => jsx(ActorRow, { ctx, actor, oob: false }), JSON.stringify(actor))),
       ];
   }
 }
@@ -175,7 +195,7 @@ function parseVariant(key: string): LiveVariant {
 }
 
 /** What a topic rendered for a variant: ids in order, with their key and HTML. */
-type Rendered = Map<string, { readonly key?: string; readonly html: string }>;
+type Rendered = Map<string, { readonly key?: string; readonly deltaKey?: string; readonly inFull: boolean; readonly html: string }>;
 
 export class LiveBroadcaster {
   private readonly clients = new Set<Client>();
@@ -270,14 +290,21 @@ export class LiveBroadcaster {
       let html: string;
       if (it.key !== undefined && last?.key === it.key) html = last.html;
       else {
-        html = await toHtml(it.node());
+        html = partial(it.id, await toHtml(it.node()));
         this.renders++;
       }
-      now.set(it.id, { key: it.key, html });
-      if (last?.html !== html) changed.push(html);
+      now.set(it.id, { key: it.key, deltaKey: it.deltaKey, inFull: it.inFull !== false, html });
+      const moved = it.deltaKey !== undefined ? last?.deltaKey !== it.deltaKey : last?.html !== html;
+      if (moved) changed.push(html);
     }
     this.rendered.set(cacheKey, now);
-    return { full: [...now.values()].map((r) => r.html).join("\n"), delta: changed.join("\n") };
+    return {
+      full: [...now.values()]
+        .filter((r) => r.inFull)
+        .map((r) => r.html)
+        .join("\n"),
+      delta: changed.join("\n"),
+    };
   }
 
   /** One sample, one render per needed (variant, topic), one frame per distinct message. Public for tests. */

@@ -93,6 +93,11 @@ describe("the dashboard in Chromium", () => {
     h.control.actors[1] = { ...h.control.actors[1]!, state: "exiting" };
     await expect.poll(() => page.locator("#ov-summary").innerText(), POLL).toContain("2,345,678원");
     await expect.poll(() => page.locator("#ov-actors").innerText(), POLL).toContain("청산 중");
+    // Table parts (a tbody here) update too: they travel as htmx partials, not as bare OOB rows.
+    const held = h.control.actors.findIndex((a) => a.position !== null);
+    expect(held).toBeGreaterThanOrEqual(0);
+    h.control.actors[held] = { ...h.control.actors[held]!, position: { ...h.control.actors[held]!.position!, markPrice: 12_345, unrealisedPnl: -1 } };
+    await expect.poll(() => page.locator("#ov-positions").innerText(), POLL).toContain("12,345");
     await page.screenshot({ path: "artifacts/dashboard-overview.png", fullPage: true });
     await context.close();
   });
@@ -100,6 +105,10 @@ describe("the dashboard in Chromium", () => {
   it("sends a command with htmx (the CSRF header from hx-headers) and shows the answer", async () => {
     const { context, page } = await open({ role: "operator" });
     await page.goto(`${base}/markets`);
+    // A live price tick replaces just the price cell of the row (a td, sent as an htmx partial).
+    const btc = h.control.actors.findIndex((a) => a.market === "KRW-BTC");
+    h.control.actors[btc] = { ...h.control.actors[btc]!, lastPrice: 77_777_000 };
+    await expect.poll(() => page.locator("#mp-KRW-BTC").innerText(), POLL).toContain("77,777,000");
     const before = h.control.calls.length;
     await page.locator('#m-KRW-BTC form[action="/markets/KRW-BTC/pause"] button').click();
     await expect.poll(() => page.locator("#flash").innerText(), POLL).toContain("KRW-BTC 일시 정지");

@@ -69,7 +69,9 @@ describe("the shared broadcaster", () => {
     const first = clients[0]!.data();
     expect(first).toHaveLength(1);
     for (const id of ["ov-summary", "ov-trading", "ov-positions", "ov-fills", "ov-actors", "trading-state"]) expect(first[0]).toContain(`id="${id}"`);
-    expect(first[0]).toContain('hx-swap-oob="true"');
+    // Each fragment is a partial addressed to its element (table parts survive htmx's parser that way).
+    expect(first[0]).toContain('<hx-partial hx-target="#ov-positions" hx-swap="outerHTML"><tbody id="ov-positions">');
+    expect(first[0]).not.toContain("hx-swap-oob");
     // The very same bytes, framed once, with the tick as the id.
     expect(clients.every((c) => c.frames[1] === clients[0]!.frames[1])).toBe(true);
     expect(clients[0]!.got[1]!.id).toBe("1");
@@ -83,8 +85,8 @@ describe("the shared broadcaster", () => {
     live.subscribe(["markets"], { lang: "ko", operate: true }, c.send);
     await live.tick();
     const full = c.data()[0]!;
-    expect(full).toContain('<tr id="m-KRW-BTC" hx-swap-oob="true"');
-    expect(full).toContain('<tr id="m-KRW-ETH" hx-swap-oob="true"');
+    expect(full).toContain('<hx-partial hx-target="#m-KRW-BTC" hx-swap="outerHTML"><tr id="m-KRW-BTC">');
+    expect(full).toContain('<hx-partial hx-target="#m-KRW-ETH" hx-swap="outerHTML"><tr id="m-KRW-ETH">');
     const renders = live.renders;
     clock.advance(1_000);
     await live.tick();
@@ -95,13 +97,13 @@ describe("the shared broadcaster", () => {
     await live.tick();
     // A price tick replaces the price and change cells, not the row.
     const delta = c.data()[1]!;
-    expect(delta).toBe('<td id="mp-KRW-BTC" class="num" hx-swap-oob="true">96,100,000</td>');
+    expect(delta).toBe('<hx-partial hx-target="#mp-KRW-BTC" hx-swap="outerHTML"><td id="mp-KRW-BTC" class="num">96,100,000</td></hx-partial>');
     // A state change replaces the row.
     h.control.actors[0] = { ...h.control.actors[0]!, state: "paused" };
     clock.advance(1_000);
     await live.tick();
     const row = c.data()[2]!;
-    expect(row).toMatch(/^<tr id="m-KRW-BTC" hx-swap-oob="true">[\s\S]*일시 정지[\s\S]*hx-post="\/markets\/KRW-BTC\/resume"[\s\S]*<\/tr>$/);
+    expect(row).toMatch(/^<hx-partial hx-target="#m-KRW-BTC" hx-swap="outerHTML"><tr id="m-KRW-BTC">[\s\S]*일시 정지[\s\S]*hx-post="\/markets\/KRW-BTC\/resume"[\s\S]*<\/tr><\/hx-partial>$/);
     expect(row).not.toContain('id="m-KRW-ETH"');
     clock.advance(4_999);
     await live.tick();
@@ -209,9 +211,9 @@ describe("GET /live", () => {
     expect(hello).toMatch(/^event: hello\ndata: header,actors\nid: \d+\n\n$/);
     h.clock.advance(1_000);
     const fragments = await nextEvent(reader);
-    expect(fragments).toContain('data: <span id="trading-state" class="badge ok" hx-swap-oob="true">');
-    expect(fragments).toContain('<ul id="actor-tree" class="tree" hx-swap-oob="true">');
-    expect(fragments).toContain('<tr id="a-KRW-XRP" hx-swap-oob="true">');
+    expect(fragments).toContain('data: <hx-partial hx-target="#trading-state" hx-swap="outerHTML"><span id="trading-state" class="badge ok">');
+    expect(fragments).toContain('<hx-partial hx-target="#actor-tree" hx-swap="outerHTML"><ul id="actor-tree" class="tree">');
+    expect(fragments).toContain('<hx-partial hx-target="#a-KRW-XRP" hx-swap="outerHTML"><tr id="a-KRW-XRP">');
     for (let i = 0; i < 5; i++) h.clock.advance(1_000);
     expect(await nextEvent(reader)).toMatch(/^event: ping\ndata: \nid: \d+\n\n$/);
     expect(h.dashboard.live.clientCount).toBe(1);
@@ -247,7 +249,7 @@ describe("live topics on the pages", () => {
     await live.tick();
     const fragment = c.data()[0]!;
     const body = (html: string) => html.slice(html.indexOf('<tbody id="positions-body"'), html.indexOf("</tbody>", html.indexOf('<tbody id="positions-body"')));
-    expect(body(fragment).replace(' hx-swap-oob="true"', "")).toBe(body(page));
+    expect(body(fragment)).toBe(body(page));
     live.stop();
   });
 });
