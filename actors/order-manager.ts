@@ -5,6 +5,7 @@ import { isFinalState, type LocalOrderState } from "../src/core/orders/lifecycle
 import {
   applyExchangeOrder,
   findOrderByClientId,
+  findOrderByExchangeId,
   getPosition,
   holdingFromRow,
   listActiveOrders,
@@ -353,8 +354,9 @@ export function createOrderManager(deps: RuntimeDeps) {
       "stream.myOrder": {
         actions: enqueueActions(({ context, event, enqueue, system }) => {
           const e = event.order;
+          // Live orders are indexed by exchange id; finished ones are found in the database.
           const coid = e.clientOrderId ?? context.byExchangeId[e.orderId];
-          const row = coid ? findOrderByClientId(db, coid) : undefined;
+          const row = coid ? findOrderByClientId(db, coid) : findOrderByExchangeId(db, e.orderId);
           if (!row) return; // not ours (or not yet recorded): reconciliation adopts it
           const report = reportFromStream(e, row);
           if (context.live[row.clientOrderId]) enqueue(() => system.get(childId(row.clientOrderId))?.send({ type: "order.report", report }));
@@ -377,7 +379,14 @@ export function createOrderManager(deps: RuntimeDeps) {
           if (!id.startsWith("order:")) return;
           const coid = id.slice("order:".length);
           const live = { ...context.live };
+          const exchangeId = live[coid]?.exchangeOrderId;
           delete live[coid];
+          if (exchangeId !== undefined && context.byExchangeId[exchangeId] !== undefined) {
+            // The index holds live orders only; it would otherwise grow with every order ever placed.
+            const byExchangeId = { ...context.byExchangeId };
+            delete byExchangeId[exchangeId];
+            enqueue.assign({ byExchangeId });
+          }
           const plan = planDrain({ ...context, live, submitting: context.submitting.filter((c: string) => c !== coid) });
           enqueue.assign({ queue: plan.queue, submitting: plan.submitting, live: plan.live });
           enqueue.stopChild(id);

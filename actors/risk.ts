@@ -27,6 +27,8 @@ export interface RiskContext {
   /** KRW promised to entry orders not yet final, by client order id. */
   inFlight: Record<string, { readonly market: Market; readonly krw: number }>;
   marks: EquityMarks | null;
+  /** When equity was last marked (runtime clock). */
+  markedAt: number | null;
   refreshWanted: boolean;
   lastError: string | null;
 }
@@ -96,13 +98,22 @@ export function createRiskActor(deps: RuntimeDeps, riskParams: () => RuntimeDeps
     const marks = context.marks ? markEquity({ ...context.marks }, clock.now(), base.equity) : equityMarksInit(clock.now(), base.equity);
     metrics.equityKrw.set(base.equity);
     metrics.drawdownRatio.set(drawdownFraction(marks.peakEquity, base.equity));
+    const held = new Set<Market>();
     for (const p of base.held) {
+      held.add(p.market);
       const value = p.volume * p.price;
       const last = published.get(p.market);
       if (last !== undefined && last.volume === p.volume && last.value === value) continue;
       published.set(p.market, { volume: p.volume, value });
       metrics.positionVolume.set({ market: p.market }, p.volume);
       metrics.positionValueKrw.set({ market: p.market }, value);
+    }
+    // A position sold since the last mark must not keep showing its old size.
+    for (const market of published.keys()) {
+      if (held.has(market)) continue;
+      published.delete(market);
+      metrics.positionVolume.remove({ market });
+      metrics.positionValueKrw.remove({ market });
     }
     let unrealised = 0;
     for (const row of listOpenPositionCosts(db)) {
@@ -158,6 +169,8 @@ export function createRiskActor(deps: RuntimeDeps, riskParams: () => RuntimeDeps
     return { ...context.inFlight, [clientOrderId]: { market: event.market, krw: decision.notional + decision.fee } };
   }
 
+  const markMs = Math.max(1, settings.equityMarkRealMs) * settings.timeScale;
+
   return setup({
     types: { context: {} as RiskContext, events: {} as RiskEvent },
     actors: {
@@ -166,7 +179,8 @@ export function createRiskActor(deps: RuntimeDeps, riskParams: () => RuntimeDeps
     delays: { refresh: refreshMs, retry: Math.min(refreshMs, 2_000 * settings.timeScale) },
   }).createMachine({
     id: "risk",
-    context: { balances: null, balancesAt: null, prices: {}, closes: {}, inFlight: {}, marks: null, refreshWanted: false, lastError: null },
+    // A factory: `prices` and `closes` are mutated in place, so each actor instance needs its own.
+    context: () => ({ balances: null, balancesAt: null, prices: {}, closes: {}, inFlight: {}, marks: null, markedAt: null, refreshWanted: false, lastError: null }),
     initial: "refreshing",
     on: {
       "risk.evaluate": {
@@ -175,11 +189,19 @@ export function createRiskActor(deps: RuntimeDeps, riskParams: () => RuntimeDeps
           if (inFlight) enqueue.assign({ inFlight });
         }),
       },
+      // Every candle close of every market lands here (400 markets: 400 a minute or more), so it
+      // records the price in the actor's own caches, in place: copying two records per close and
+      // marking equity each time was the largest share of the runtime's CPU. Equity is marked at
+      // most once per `equityMarkRealMs` (prices only move here), and valued afresh at every entry.
       "risk.mark": {
-        actions: assign(({ context, event }) => {
-          const closes = { ...context.closes, [event.market]: [...(context.closes[event.market] ?? []).slice(-(CLOSES_KEPT - 1)), event.price] };
-          const next = { ...context, prices: { ...context.prices, [event.market]: event.price }, closes };
-          return { prices: next.prices, closes, marks: mark(next) };
+        actions: enqueueActions(({ context, event, enqueue }) => {
+          context.prices[event.market] = event.price;
+          const closes = (context.closes[event.market] ??= []);
+          closes.push(event.price);
+          if (closes.length > CLOSES_KEPT) closes.splice(0, closes.length - CLOSES_KEPT);
+          const now = clock.now();
+          if (context.markedAt !== null && now - context.markedAt < markMs) return;
+          enqueue.assign({ marks: mark(context), markedAt: now });
         }),
       },
       "risk.entryFinished": {

@@ -140,6 +140,15 @@ export function createRuntime(deps: RuntimeDeps, options: { mode: TradingMode; s
     },
   });
 
+  /** A fixed per-market offset in [0, spread): FNV-1a of the market code. */
+  const closeSpread = Math.min(INTERVAL_MS[interval] / 10, settings.candleCloseSpreadRealMs * settings.timeScale);
+  const closeOffset = (market: Market): number => {
+    if (!(closeSpread >= 1)) return 0;
+    let h = 0x811c9dc5;
+    for (let i = 0; i < market.length; i++) h = Math.imul(h ^ market.charCodeAt(i), 0x01000193) >>> 0;
+    return h % Math.floor(closeSpread);
+  };
+
   // The parameters in force; the dashboard's settings page replaces them (updateParams).
   const params = { strategy: deps.strategyParams, risk: deps.riskParams };
 
@@ -149,6 +158,7 @@ export function createRuntime(deps: RuntimeDeps, options: { mode: TradingMode; s
     strategyParams: params.strategy,
     riskParams: params.risk,
     candleGraceMs: settings.candleGraceMs,
+    candleCloseOffsetMs: closeOffset(market),
     now: () => clock.now(),
     nextClientOrderId: deps.nextClientOrderId,
     haltedReason,

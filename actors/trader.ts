@@ -32,6 +32,8 @@ export interface TraderInput {
   readonly strategyParams: EmaCrossParams;
   readonly riskParams: RiskParams;
   readonly candleGraceMs: number;
+  /** This market's extra wait before closing a quiet candle (spreads the closes of many markets). */
+  readonly candleCloseOffsetMs?: number;
   readonly now: () => number;
   readonly nextClientOrderId: () => string;
   /** Start halted (the supervisor's verdict) with this reason. */
@@ -336,7 +338,7 @@ export const traderMachine = trader.createMachine({
     market: input.market,
     interval: input.interval,
     intervalMs: INTERVAL_MS[input.interval],
-    candleGraceMs: input.candleGraceMs,
+    candleGraceMs: input.candleGraceMs + (input.candleCloseOffsetMs ?? 0),
     strategyParams: input.strategyParams,
     riskParams: input.riskParams,
     now: input.now,

@@ -54,7 +54,7 @@ import { SystemClock } from "../src/clock/system.ts";
 import { INTERVAL_MS, type Market, type OrderRequest } from "../src/core/model.ts";
 import { resolveRiskParams } from "../src/core/risk/index.ts";
 import { resolveStrategyParams } from "../src/core/strategy/index.ts";
-import { countOrdersByState, type DbHandle, findOrderByClientId, listOpenPositions, openDb } from "../src/db/index.ts";
+import { countOrdersByState, type DbHandle, findOrderByClientId, listOpenPositions, openDb, startCheckpointer } from "../src/db/index.ts";
 import { ClientOrderIdFactory } from "../src/exchange/bithumb/index.ts";
 import { hashSeed, mulberry32 } from "../src/exchange/sim/prng.ts";
 import { createLogger } from "../src/log.ts";
@@ -221,9 +221,11 @@ const sqlCount = (handle: DbHandle, sql: string) => (handle.sqlite.query(sql).ge
 async function runtimeRun(): Promise<RuntimeFigures> {
   const dir = mkdtempSync(join(tmpdir(), "bench-runtime-"));
   const handle = openDb({ path: join(dir, "bot.db") });
-  if (WAL_AUTOCHECKPOINT !== undefined) handle.sqlite.exec(`PRAGMA wal_autocheckpoint = ${Number(WAL_AUTOCHECKPOINT)}`);
   const logPath = join(dir, "bot.log");
   const logger = createLogger({ level: "info", destination: pino.destination({ dest: logPath, sync: false }) });
+  // As in main.ts: WAL checkpoints run in a worker thread (BENCH_WAL_AUTOCHECKPOINT overrides it).
+  const checkpointer = WAL_AUTOCHECKPOINT === undefined ? startCheckpointer({ sqlite: handle.sqlite, path: join(dir, "bot.db"), logger }) : null;
+  if (WAL_AUTOCHECKPOINT !== undefined) handle.sqlite.exec(`PRAGMA wal_autocheckpoint = ${Number(WAL_AUTOCHECKPOINT)}`);
   const metrics = new Metrics({ labels: { mode: "sim" } });
   const tracker = new CauseTracker();
   const runtimeClock = new TracedClock(clock, tracker);
@@ -362,6 +364,7 @@ async function runtimeRun(): Promise<RuntimeFigures> {
       line("log / database size", `${mb(statSync(logPath).size / MB)} / ${mb(statSync(join(dir, "bot.db")).size / MB)} (+ WAL)`);
       if (scrapesMs.length > 0) line("/metrics scrapes", `${scrapesMs.length}: ${scrapesMs.map((s) => s.toFixed(1)).join(", ")} ms`);
       await runtime.stop();
+      await checkpointer?.stop();
       handle.close();
       if (KEEP) console.log(`kept ${dir}`);
       else rmSync(dir, { recursive: true, force: true });

@@ -11,7 +11,7 @@ import { SystemClock } from "./clock/system.ts";
 import { formatProblems, loadConfig } from "./config/load.ts";
 import type { AppConfig } from "./config/schema.ts";
 import { INTERVAL_MS, type Market } from "./core/model.ts";
-import { acquireRunLock, backupDatabase, type Db, getConfigValue, openDb, pruneAlerts, pruneBackups, pruneSessions } from "./db/index.ts";
+import { acquireRunLock, backupDatabase, type Db, getConfigValue, openDb, pruneAlerts, pruneBackups, pruneSessions, startCheckpointer } from "./db/index.ts";
 import { createAlertAdmin, createAlertService, createErrorRateMonitor, createRestartStormMonitor, type ErrorRateMonitor } from "./alerts/index.ts";
 import { createDashboard } from "./server/dashboard/index.ts";
 import { resolveRiskParams } from "./core/risk/index.ts";
@@ -205,6 +205,7 @@ async function main(): Promise<void> {
 
   const releaseLock = acquireRunLock(config.database.path);
   const handle = openDb({ path: config.database.path });
+  const checkpointer = startCheckpointer({ sqlite: handle.sqlite, path: config.database.path, logger });
   const metrics = new Metrics({ labels: { mode: config.mode } });
   const wiring = await wire(config, logger, metrics);
   const settings = runtimeSettings(config, wiring.timeScale);
@@ -335,6 +336,7 @@ async function main(): Promise<void> {
       dashboard.close();
       await server.stop();
       await wiring.close();
+      await checkpointer.stop();
       handle.close();
       releaseLock();
       logger.info("stopped");

@@ -17,12 +17,20 @@ const ms = (min: number, max: number, dflt: number) =>
 export const runtimeSettingsSchema = z
   .object({
     candleGraceMs: ms(0, 60_000, 2_000),
+    /**
+     * Markets close quiet candles at slightly different moments (a fixed offset per market, up to
+     * this many wall-clock ms, and at most a tenth of the interval), so hundreds of traders do not
+     * all run their strategy in the same instant and delay the market messages queued behind them.
+     */
+    candleCloseSpreadRealMs: ms(0, 10_000, 250),
     maxConcurrentSubmits: z.number().int().min(1, "from 1 to 50").max(50, "from 1 to 50").default(4),
     orderPollRealMs: ms(200, 600_000, 3_000),
     limitOrderTimeoutMs: ms(0, 86_400_000, 60_000),
     limitOrderOnTimeout: z.enum(["cancel", "reprice"], { error: "cancel or reprice" }).default("cancel"),
     maxIntentAgeRealMs: ms(500, 86_400_000, 120_000),
     balanceRefreshRealMs: ms(1_000, 3_600_000, 15_000),
+    /** How often equity is marked (drawdown and daily-loss brakes, equity gauges). */
+    equityMarkRealMs: ms(200, 600_000, 5_000),
     marketSyncMs: ms(10_000, 86_400_000, 600_000),
     reconcileRetryRealMs: ms(1_000, 3_600_000, 10_000),
     historyCandles: z.number().int().min(50, "from 50 to 2000").max(2_000, "from 50 to 2000").default(200),

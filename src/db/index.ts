@@ -11,3 +11,4 @@ export * from "./repos/tokens.ts";
 export * from "./repos/secrets.ts";
 export * from "./backup.ts";
 export * from "./repos/alerts.ts";
+export { startCheckpointer, type Checkpointer } from "./checkpoint.ts";

@@ -100,7 +100,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   let idSeq = 0;
   let tradeSeq = 0;
   const build = (over: Partial<HarnessOptions> = {}): Runtime => {
-    const settings: RuntimeSettings = { ...DEFAULT_RUNTIME_SETTINGS, interval: "1m", markets: [], candleGraceMs: 1_000, ...options.settings, ...over.settings };
+    const settings: RuntimeSettings = { ...DEFAULT_RUNTIME_SETTINGS, interval: "1m", markets: [], candleGraceMs: 1_000, candleCloseSpreadRealMs: 0, ...options.settings, ...over.settings };
     let deps: RuntimeDeps = {
       clock,
       exchange,
