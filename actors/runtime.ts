@@ -4,6 +4,7 @@ import { DEFAULT_FEE_RATE, DEFAULT_MIN_TOTAL_KRW, INTERVAL_MS } from "../src/cor
 import type { Origin } from "../src/core/messages.ts";
 import type { EmaCrossState } from "../src/core/strategy/index.ts";
 import { initialRisk } from "../src/core/strategy/index.ts";
+import { hashSeed } from "../src/core/random.ts";
 import {
   getMarket,
   getPosition,
@@ -140,14 +141,9 @@ export function createRuntime(deps: RuntimeDeps, options: { mode: TradingMode; s
     },
   });
 
-  /** A fixed per-market offset in [0, spread): FNV-1a of the market code. */
+  /** A fixed per-market offset in [0, spread): a hash of the market code. */
   const closeSpread = Math.min(INTERVAL_MS[interval] / 10, settings.candleCloseSpreadRealMs * settings.timeScale);
-  const closeOffset = (market: Market): number => {
-    if (!(closeSpread >= 1)) return 0;
-    let h = 0x811c9dc5;
-    for (let i = 0; i < market.length; i++) h = Math.imul(h ^ market.charCodeAt(i), 0x01000193) >>> 0;
-    return h % Math.floor(closeSpread);
-  };
+  const closeOffset = (market: Market): number => (closeSpread >= 1 ? hashSeed("candle-close", market) % Math.floor(closeSpread) : 0);
 
   // The parameters in force; the dashboard's settings page replaces them (updateParams).
   const params = { strategy: deps.strategyParams, risk: deps.riskParams };

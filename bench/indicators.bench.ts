@@ -1,3 +1,4 @@
+import { mulberry32 } from "../src/core/random.ts";
 /**
  * Indicator throughput: EMA 20 + EMA 60 + RSI 14 + ATR 14 over 1,000,000 synthetic candles, ours
  * against `technicalindicators` 3.1.0 (the baseline) in the same process. Target: at least 15x.
@@ -25,17 +26,8 @@ const N = 1_000_000;
 const RUNS = 7;
 const BASELINE_RUNS = 3;
 
-/** mulberry32: a tiny seeded PRNG, so every run benchmarks the same series. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A tiny seeded PRNG, so every run benchmarks the same series. */
+const prng = mulberry32;
 
 interface Columns {
   readonly open: Float64Array;

@@ -56,7 +56,7 @@ import { resolveRiskParams } from "../src/core/risk/index.ts";
 import { resolveStrategyParams } from "../src/core/strategy/index.ts";
 import { countOrdersByState, type DbHandle, findOrderByClientId, listOpenPositions, openDb, startCheckpointer } from "../src/db/index.ts";
 import { ClientOrderIdFactory } from "../src/exchange/bithumb/index.ts";
-import { hashSeed, mulberry32 } from "../src/exchange/sim/prng.ts";
+import { hashSeed, mulberry32 } from "../src/core/random.ts";
 import { createLogger } from "../src/log.ts";
 import { Metrics } from "../src/metrics/index.ts";
 import { type Cause, CauseTracker, cpuNow, TracedClock, TracedPrivateStream } from "./support/causes.ts";

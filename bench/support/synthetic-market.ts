@@ -1,6 +1,6 @@
 import type { Candle, Market, MarketInfo } from "../../src/core/model.ts";
 import { roundPrice } from "../../src/core/orders/krw.ts";
-import { hashSeed, mulberry32, type Random } from "../../src/exchange/sim/prng.ts";
+import { hashSeed, mulberry32, type Random } from "../../src/core/random.ts";
 
 /**
  * Synthetic markets for the runtime benchmark: `KRW-S001`... with seeded prices, so every run

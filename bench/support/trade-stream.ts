@@ -1,6 +1,6 @@
 import type { Market, Trade } from "../../src/core/model.ts";
 import type { MarketStream, StreamEvent, StreamSubscription } from "../../src/ports/market-stream.ts";
-import type { Random } from "../../src/exchange/sim/prng.ts";
+import type { Random } from "../../src/core/random.ts";
 import { type CauseTracker, cpuNow } from "./causes.ts";
 import type { PriceWalks, SyntheticMarket } from "./synthetic-market.ts";
 

@@ -144,7 +144,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   if (other !== undefined) {
     // Loaded only here: a plain backtest does not pay for them at start-up.
     const { comparisonLines, compareBacktests } = await import("../backtest/compare/index.ts");
-    const { mulberry32 } = await import("../exchange/sim/prng.ts");
+    const { mulberry32 } = await import("../core/random.ts");
     const labelA = flags.params !== undefined ? (flags.params.split(/[\\/]/).pop() ?? flags.params) : config.preset;
     const seed = parsePositiveIntArg("seed", flags.seed, 1);
     const comparison = compareBacktests({

@@ -24,7 +24,7 @@ import {
   SEARCH_METHODS,
   WINDOW_MODES,
 } from "../backtest/optimize/index.ts";
-import { mulberry32 } from "../exchange/sim/prng.ts";
+import { mulberry32 } from "../core/random.ts";
 import { type CliIo, parseChoiceArg, parseCliArgs, parsePositiveIntArg, readJsonFile, runCli, UsageError } from "./args.ts";
 import { DATA_OPTIONS, dataFlags, storeRun } from "./backtest.ts";
 import { createProgressBar, type ProgressBar } from "./progress.ts";

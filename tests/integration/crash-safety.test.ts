@@ -25,7 +25,7 @@
  * exchange never got and give up on older ones.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { mulberry32, randomInt } from "../../src/exchange/sim/prng.ts";
+import { mulberry32, randomInt } from "../../src/core/random.ts";
 import { readAudit, readBotDb } from "./helpers/bot-db.ts";
 import { crossCheck } from "./helpers/invariants.ts";
 import { waitFor } from "./helpers/poll.ts";

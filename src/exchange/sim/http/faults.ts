@@ -1,5 +1,5 @@
 import { SimApiError } from "../errors.ts";
-import { hashSeed, mulberry32, type Random } from "../prng.ts";
+import { hashSeed, mulberry32, type Random } from "../../../core/random.ts";
 
 /** What can go wrong on purpose. Rates are probabilities per REST request (0..1). */
 export interface FaultSettings {

@@ -1,5 +1,5 @@
 import type { Market, MarketWarning } from "../../../core/model.ts";
-import { hashSeed } from "../prng.ts";
+import { hashSeed } from "../../../core/random.ts";
 import { DAY_MS, kstDayStart } from "../time.ts";
 import { MinHeap } from "./heap.ts";
 import { type BookLevel, type SynthTrade, synthesizeBook } from "./synth.ts";

@@ -1,6 +1,6 @@
 import type { TakerSide } from "../../../core/model.ts";
 import { offsetTicks, tickBand } from "../../../core/orders/krw.ts";
-import { mulberry32, randomInt, type Random } from "../prng.ts";
+import { mulberry32, randomInt, type Random } from "../../../core/random.ts";
 import { MINUTE_MS } from "../time.ts";
 
 /**

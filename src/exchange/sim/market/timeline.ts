@@ -1,6 +1,6 @@
 import type { Market } from "../../../core/model.ts";
 import { roundPrice } from "../../../core/orders/krw.ts";
-import { hashSeed } from "../prng.ts";
+import { hashSeed } from "../../../core/random.ts";
 import { MINUTE_MS } from "../time.ts";
 import type { BaseSeries } from "./data.ts";
 import { type SlotCandle, type SynthTrade, synthesizeTrades } from "./synth.ts";

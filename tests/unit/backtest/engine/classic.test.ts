@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Market } from "../../../../src/core/model.ts";
 import { type CandleSeries, makeSeries, sliceSeries } from "../../../../src/backtest/data/index.ts";
 import { backtestJson, buildResult, equityPoints, resolveBacktestConfig, runBacktest } from "../../../../src/backtest/engine/index.ts";
-import { mulberry32 } from "../../../../src/exchange/sim/prng.ts";
+import { mulberry32 } from "../../../../src/core/random.ts";
 import { type RefCandle, type RefResult, runClassicReference } from "../../../reference/classic.ts";
 import { bundledHourly, relativeError } from "./support.ts";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { bootstrapReturnDifference, comparisonLines, compareBacktests, quantileSorted } from "../../../../src/backtest/compare/index.ts";
 import { resolveBacktestConfig } from "../../../../src/backtest/engine/index.ts";
-import { mulberry32 } from "../../../../src/exchange/sim/prng.ts";
+import { mulberry32 } from "../../../../src/core/random.ts";
 import { bundledHourly } from "../engine/support.ts";
 
 const C = 1_000;

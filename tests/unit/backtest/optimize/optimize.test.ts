@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { sliceSeries } from "../../../../src/backtest/data/index.ts";
 import { evaluateCandidate, parseSearchSpace, runOptimization, scoreWindow } from "../../../../src/backtest/optimize/index.ts";
-import { mulberry32 } from "../../../../src/exchange/sim/prng.ts";
+import { mulberry32 } from "../../../../src/core/random.ts";
 import { bundledHourly } from "../engine/support.ts";
 
 describe("runOptimization", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ParseError } from "../../../../src/core/errors.ts";
 import { candidateConfig, candidateParamsFile, gridCandidates, gridValues, parseSearchSpace, randomCandidates } from "../../../../src/backtest/optimize/index.ts";
-import { mulberry32 } from "../../../../src/exchange/sim/prng.ts";
+import { mulberry32 } from "../../../../src/core/random.ts";
 
 describe("search space", () => {
   const space = parseSearchSpace({

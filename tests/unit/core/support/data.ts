@@ -1,3 +1,4 @@
+import { mulberry32 } from "../../../../src/core/random.ts";
 /** Test-only helpers: fixture loading, the bundled real candles, a seeded PRNG and candle builders. */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -49,17 +50,8 @@ export function toCandles(cols: CandleColumnsData): Candle[] {
   return cols.ts.map((ts, i) => ({ ts, open: cols.open[i]!, high: cols.high[i]!, low: cols.low[i]!, close: cols.close[i]!, volume: cols.volume[i]! }));
 }
 
-/** mulberry32: deterministic randomness for property tests (the seed is printed on failure by the test names). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (src/core/random.ts): deterministic randomness for property tests. */
+export const prng = mulberry32;
 
 /** A candle with open = previous close by default; every price explicit where a test needs it. */
 export function candle(ts: number, close: number, fields: Partial<Omit<Candle, "ts" | "close">> = {}): Candle {

@@ -1,19 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { mulberry32 } from "../../../../src/core/random.ts";
 import { SimulatedClock } from "../../../../src/clock/simulated.ts";
 import { CLIENT_ORDER_ID_MAX_LENGTH, isValidClientOrderId } from "../../../../src/core/orders/client-order-id.ts";
 import { ClientOrderIdFactory, newClientOrderId } from "../../../../src/exchange/bithumb/client-order-id.ts";
 
-/** A deterministic uniform [0, 1) source (mulberry32). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic uniform [0, 1) source. */
+const seeded = mulberry32;
 
 describe("isValidClientOrderId (API.md 4.7.1: 1-36 of A-Z a-z 0-9 - _)", () => {
   it.each(["a", "A-z_09", "x".repeat(36), "C0101000003152350309", "-", "_"])("accepts %j", (id) => {

@@ -4,7 +4,7 @@ import { type LiquidityLevel, type LiquiditySource, MatchingEngine } from "../..
 import type { EngineEvent, OrderInput, ReadonlyOrder } from "../../../../src/exchange/sim/engine/types.ts";
 import { SimApiError } from "../../../../src/exchange/sim/errors.ts";
 import { type Fixed, fixedFromNumber, formatFixed, parseFixed } from "../../../../src/exchange/sim/fixed.ts";
-import { mulberry32 } from "../../../../src/exchange/sim/prng.ts";
+import { mulberry32 } from "../../../../src/core/random.ts";
 
 const BTC: Market = "KRW-BTC";
 const f = (s: string): Fixed => parseFixed(s)!;

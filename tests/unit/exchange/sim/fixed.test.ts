@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { divFixed, fixedFromNumber, fixedFromVolumeUnits, fixedToNumber, fitsDecimals, formatFixed, mulFixed, parseFixed, quantize } from "../../../../src/exchange/sim/fixed.ts";
-import { hashSeed, mulberry32 } from "../../../../src/exchange/sim/prng.ts";
+import { hashSeed, mulberry32 } from "../../../../src/core/random.ts";
 
 describe("fixed-point decimals", () => {
   it("parses and formats plain decimals without float noise", () => {

@@ -5,7 +5,7 @@ import { loadCandleDir, marketOfFile, parseCandleCsv } from "../../../../src/exc
 import { MarketReplay, Replay, type RevealedTrade } from "../../../../src/exchange/sim/market/replay.ts";
 import { synthesizeBook, synthesizeTrades } from "../../../../src/exchange/sim/market/synth.ts";
 import { MarketTimeline } from "../../../../src/exchange/sim/market/timeline.ts";
-import { mulberry32 } from "../../../../src/exchange/sim/prng.ts";
+import { mulberry32 } from "../../../../src/core/random.ts";
 
 const T0 = Date.UTC(2025, 8, 1); // 2025-09-01T00:00Z, a Monday 09:00 KST
 

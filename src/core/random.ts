@@ -1,7 +1,8 @@
 /**
- * Seeded randomness for the simulator. Every random choice is drawn from a generator seeded by a
- * hash of (seed, purpose, market, slot...), so the same `--seed` replays the same trades, books
- * and fault decisions no matter in which order requests arrive. No `Math.random` anywhere.
+ * Seeded randomness, pure and shared (simulator, backtest bootstrap, runtime, tests, benches). In
+ * the simulator every random choice is drawn from a generator seeded by a hash of (seed, purpose,
+ * market, slot...), so the same `--seed` replays the same trades, books and fault decisions no
+ * matter in which order requests arrive. No `Math.random` anywhere.
  */
 
 /** A function returning uniform floats in [0, 1). */
