@@ -8,8 +8,9 @@
  *   - flatten a held position through the confirmation dialog (cancel first: nothing happens),
  *     and see the sell fill arrive live on the overview in another tab,
  *   - create a viewer on the settings page, and as the viewer see no mutating control on any
- *     page while the server refuses the viewer's forged requests (with its CSRF token) and
- *     nothing changes,
+ *     page (nor in the live fragments) while the server refuses the viewer's forged requests
+ *     (with its CSRF token) and nothing changes,
+ *   - log out: the old session cookies open nothing,
  *   - no script error and no CSP violation on any page.
  * Screenshots: artifacts/e2e/*.png.
  */
@@ -265,6 +266,20 @@ describe("the dashboard in Chromium against the real bot", () => {
     expect((await api<{ items: { name: string }[] }>("/api/v1/tokens")).items.map((t) => t.name)).not.toContain("stolen");
     await viewer.context.close();
   }, 60_000);
+
+  it("logs out: the session ends, and its old cookies are refused", async () => {
+    const { context, page } = admin;
+    await page.goto(`${real.base}/positions`);
+    const cookies = await context.cookies();
+    await Promise.all([page.waitForURL(`${real.base}/login`), page.locator('form[action="/logout"] button').click()]);
+    await page.goto(`${real.base}/`);
+    expect(new URL(page.url()).pathname).toBe("/login");
+    // The cookies as they were before logging out no longer open anything.
+    const header = cookies.map((c) => `${c.name}=${c.value}`).join("; ");
+    const replay = await fetch(`${real.base}/api/v1/me`, { headers: { cookie: header, accept: "application/json" } });
+    expect(replay.status).toBe(401);
+    expect((await audit("auth.logout")).length).toBe(1);
+  }, 30_000);
 
   it("logged no script error and broke no CSP rule on any page", () => {
     expect(problems).toEqual([]);
