@@ -61,6 +61,7 @@ import { createLogger } from "../src/log.ts";
 import { Metrics } from "../src/metrics/index.ts";
 import { type Cause, CauseTracker, cpuNow, TracedClock, TracedPrivateStream } from "./support/causes.ts";
 import { FakeExchange } from "./support/fake-exchange.ts";
+import { type PlacedOrder, PlacedLog } from "./support/placed-log.ts";
 import { formatPercentiles, growingTypes, LoopLagProbe, percentiles, type Percentiles, type ProcessSample, ProcessSampler, slopeWithError } from "./support/stats.ts";
 import { PriceWalks, syntheticMarkets } from "./support/synthetic-market.ts";
 import { type PumpReport, SyntheticTradeStream } from "./support/trade-stream.ts";
@@ -166,7 +167,7 @@ async function baseline(): Promise<PhaseFigures> {
   });
   stream.start();
   const sampler = new ProcessSampler();
-  const lag = new LoopLagProbe();
+  const lag = new LoopLagProbe(BASELINE_SECONDS + 5);
   sampler.start();
   lag.start();
   const pump = await stream.pump(BASELINE_SECONDS * 1000);
@@ -178,18 +179,6 @@ async function baseline(): Promise<PhaseFigures> {
 }
 
 // ---- the runtime ------------------------------------------------------------------------------
-
-interface PlacedOrder {
-  readonly clientOrderId: string;
-  readonly market: Market;
-  readonly side: "bid" | "ask";
-  /** `performance.now()` when placeOrder was entered: "order request out". */
-  readonly at: number;
-  /** What the runtime was reacting to when the request left. */
-  readonly cause: Cause | null;
-  /** Process CPU time (ms) at that moment: with the cause's, the CPU the path used (wall minus CPU = waiting). */
-  readonly cpuAt: number;
-}
 
 type TradeCaused = PlacedOrder & { readonly cause: Extract<Cause, { kind: "trade" }> };
 
@@ -232,7 +221,8 @@ async function runtimeRun(): Promise<RuntimeFigures> {
   const walks = new PriceWalks(markets, SEED);
   const stream = new SyntheticTradeStream({ markets, walks, random: mulberry32(hashSeed(SEED, "pick")), tradesPerSecond: RATE, intervalMs: INTERVAL_LENGTH, tracker, timestampAt });
   const privateStream = new TracedPrivateStream(tracker, () => clock.now());
-  const placed: PlacedOrder[] = [];
+  // Room for 100 orders a second (runs place about 27): growing mid-run would show as a memory step.
+  const placed = new PlacedLog(markets.map((m) => m.info.market), (SECONDS + 30) * 100);
   const exchange = new FakeExchange({
     markets,
     walks,
@@ -241,7 +231,7 @@ async function runtimeRun(): Promise<RuntimeFigures> {
     initialKrw: INITIAL_KRW,
     feeRate: FEE_RATE,
     privateStream,
-    onPlace: (request, at) => placed.push({ clientOrderId: request.clientOrderId, market: request.market, side: request.side, at, cause: tracker.current, cpuAt: cpuNow() }),
+    onPlace: (request, at) => placed.record(request, at, tracker.current, cpuNow()),
   });
   const alerts: string[] = [];
   const ids = new ClientOrderIdFactory("bench", new SystemClock());
@@ -272,7 +262,7 @@ async function runtimeRun(): Promise<RuntimeFigures> {
   if (stream.subscribed.length !== MARKETS) throw new Error(`the runtime subscribed ${stream.subscribed.length} markets, expected ${MARKETS}`);
 
   const sampler = new ProcessSampler();
-  const lag = new LoopLagProbe();
+  const lag = new LoopLagProbe(SECONDS + 30);
   const scrapesMs: number[] = [];
   const scrape =
     SCRAPE_SECONDS > 0
@@ -293,7 +283,7 @@ async function runtimeRun(): Promise<RuntimeFigures> {
   // Let the last fills arrive before reading the database.
   await Bun.sleep(500);
 
-  const measured = placed.slice(placedBefore);
+  const measured = placed.toArray(placedBefore);
   const tradeCaused = measured.filter(isTradeCaused);
   return {
     latency: sinceStart(tradeCaused),
@@ -360,6 +350,7 @@ async function runtimeRun(): Promise<RuntimeFigures> {
       line("actors / restarts / halted", `${tree.children?.length ?? 0} / ${restarts} / ${health.actors.halted}; trading ${health.tradingState}`);
       line("alerts", alerts.length === 0 ? "none" : `${alerts.length}: ${[...new Set(alerts)].slice(0, 5).join("; ")}`);
       line("exchange calls", JSON.stringify(exchange.calls));
+      if (placed.grown > 0) line("harness", `the order log grew ${placed.grown} time(s) mid-run (a step in the memory figures)`);
       logger.flush();
       line("log / database size", `${mb(statSync(logPath).size / MB)} / ${mb(statSync(join(dir, "bot.db")).size / MB)} (+ WAL)`);
       if (scrapesMs.length > 0) line("/metrics scrapes", `${scrapesMs.length}: ${scrapesMs.map((s) => s.toFixed(1)).join(", ")} ms`);

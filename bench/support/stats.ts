@@ -126,6 +126,7 @@ export class ProcessSampler {
   readonly samples: ProcessSample[] = [];
   readonly gcPausesMs: number[] = [];
   private gcEvery = 0;
+  private typesFromSeconds = 10;
   private settle: ReturnType<typeof setTimeout> | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
   private t0 = 0;
@@ -135,8 +136,10 @@ export class ProcessSampler {
   /** CPU time (user + system, ms) between start and stop. */
   cpuMs = 0;
 
-  start(intervalMs = 1_000, gcEvery = 0): void {
+  /** `typesFromSeconds`: object counts are kept for the first post-GC sample from then on and the latest. */
+  start(intervalMs = 1_000, gcEvery = 0, typesFromSeconds = 10): void {
     this.gcEvery = gcEvery;
+    this.typesFromSeconds = typesFromSeconds;
     this.t0 = performance.now();
     this.lastWall = this.t0;
     this.lastCpu = process.cpuUsage();
@@ -171,8 +174,10 @@ export class ProcessSampler {
     const now = performance.now();
     const cpu = process.cpuUsage(this.lastCpu);
     const mem = process.memoryUsage();
+    const t = (now - this.t0) / 1000;
+    if (live) this.keepObjectTypesOnlyAtEnds(t);
     this.samples.push({
-      t: (now - this.t0) / 1000,
+      t,
       rssMb: mem.rss / MB,
       heapUsedMb: live?.heapUsedMb ?? mem.heapUsed / MB,
       cpuCores: (cpu.user + cpu.system) / 1000 / (now - this.lastWall),
@@ -182,6 +187,17 @@ export class ProcessSampler {
     });
     this.lastWall = now;
     this.lastCpu = process.cpuUsage();
+  }
+
+  /**
+   * Object counts are a few hundred entries per post-GC sample: kept on every one they would be the
+   * sampler's own growth. Only the first after `typesFromSeconds` and the latest keep them (what
+   * `growingTypes` compares); the previous latest loses them when a new one comes.
+   */
+  private keepObjectTypesOnlyAtEnds(t: number): void {
+    if (t < this.typesFromSeconds) return;
+    const withTypes = this.samples.flatMap((s, i) => (s.objectTypes && s.t >= this.typesFromSeconds ? [i] : []));
+    for (const i of withTypes.slice(1)) this.samples[i] = { ...this.samples[i]!, objectTypes: undefined };
   }
 
   /** CPU share of one core over the whole sampling period. */
@@ -195,14 +211,28 @@ export class ProcessSampler {
  * something else (a long task, a GC pause). The same probe runs in the baseline and the real run.
  */
 export class LoopLagProbe {
-  private readonly lags: number[] = [];
+  /** Preallocated for the expected run, so the probe's own records do not grow the heap being measured. */
+  private lags: Float64Array;
+  private count = 0;
   private handle: ReturnType<typeof setTimeout> | null = null;
 
+  /** `seconds`: how long the probe is expected to run (it still works past that, growing once). */
+  constructor(private readonly seconds = 60) {
+    this.lags = new Float64Array(0);
+  }
+
   start(periodMs = 10): void {
+    this.lags = new Float64Array(Math.ceil((this.seconds * 1000) / periodMs) + 16);
+    this.count = 0;
     let expected = performance.now() + periodMs;
     const tick = () => {
       const now = performance.now();
-      this.lags.push(Math.max(0, now - expected));
+      if (this.count === this.lags.length) {
+        const wider = new Float64Array(this.lags.length * 2);
+        wider.set(this.lags);
+        this.lags = wider;
+      }
+      this.lags[this.count++] = Math.max(0, now - expected);
       expected = now + periodMs;
       this.handle = setTimeout(tick, periodMs);
     };
@@ -212,6 +242,6 @@ export class LoopLagProbe {
   stop(): Percentiles {
     if (this.handle) clearTimeout(this.handle);
     this.handle = null;
-    return percentiles(this.lags);
+    return percentiles(this.lags.subarray(0, this.count));
   }
 }
