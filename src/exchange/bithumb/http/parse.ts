@@ -68,8 +68,8 @@ export function parseMarkets(json: unknown): MarketInfo[] {
     }));
 }
 
-const tickerItem = z.object({
-  market: krwMarket,
+/** The price and volume fields a ticker carries over REST and over the WebSocket alike. */
+export const tickerFields = {
   opening_price: num("positive"),
   high_price: num("positive"),
   low_price: num("positive"),
@@ -83,7 +83,9 @@ const tickerItem = z.object({
   acc_trade_price_24h: num("nonNegative"),
   trade_timestamp: epochMs,
   timestamp: epochMs,
-});
+};
+
+const tickerItem = z.object({ market: krwMarket, ...tickerFields });
 
 /** `GET /v1/ticker`. */
 export function parseTickers(json: unknown): Ticker[] {

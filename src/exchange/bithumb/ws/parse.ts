@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Orderbook, Ticker, Trade } from "../../../core/model.ts";
 import type { MyAssetEvent, MyOrderEvent } from "../../../ports/market-stream.ts";
-import { orderbookUnit, toLevels } from "../http/parse.ts";
+import { orderbookUnit, tickerFields, toLevels } from "../http/parse.ts";
 import { epochMs, idText, krwMarket, num, optNum, optText, parseJsonText, parseWith, text } from "../wire.ts";
 
 /**
@@ -77,23 +77,9 @@ export function expandSimpleKeys(frame: Record<string, unknown>): Record<string,
   return out;
 }
 
-const change = z.enum(["RISE", "EVEN", "FALL"]);
-
 const wsTicker = z.object({
   code: krwMarket,
-  opening_price: num("positive"),
-  high_price: num("positive"),
-  low_price: num("positive"),
-  trade_price: num("positive"),
-  prev_closing_price: num("positive"),
-  change,
-  change_rate: num("nonNegative"),
-  signed_change_rate: num("any"),
-  trade_volume: num("nonNegative"),
-  acc_trade_volume_24h: num("nonNegative"),
-  acc_trade_price_24h: num("nonNegative"),
-  trade_timestamp: epochMs,
-  timestamp: epochMs,
+  ...tickerFields,
   market_warning: z.enum(["NONE", "CAUTION"]).nullish(),
   is_trading_suspended: z.boolean().nullish(),
   market_state: optText,
