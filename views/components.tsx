@@ -111,6 +111,22 @@ export const FieldError: FC<{ errors?: readonly string[]; id?: string }> = ({ er
     </span>
   ) : null;
 
+/** A table cell naming a market, linking to its page. */
+export const MarketCell: FC<{ market: string }> = ({ market }) => (
+  <td>
+    <a href={`/markets/${market}`} class="market">
+      {market}
+    </a>
+  </td>
+);
+
+/** A table cell with an order side in the Korean colours (buys red, sells blue). */
+export const SideCell: FC<{ ctx: ViewContext; side: string }> = ({ ctx, side }) => (
+  <td>
+    <span class={`side ${side}`}>{ctx.t(side === "bid" ? "side.bid" : "side.ask")}</span>
+  </td>
+);
+
 export const EmptyRow: FC<{ cols: number; text: string }> = ({ cols, text }) => (
   <tr class="empty">
     <td colspan={cols}>{text}</td>

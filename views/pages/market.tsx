@@ -6,7 +6,7 @@ import { formatKst, formatPlain } from "../format.ts";
 import { Layout } from "../layout.tsx";
 import type { ChartPayload, FillLine, MarketLine, PositionLine, SignalLine } from "../models.ts";
 import { MarketRow, TraderControls } from "./markets.tsx";
-import { FillRows } from "./overview.tsx";
+import { FillsPanel } from "./overview.tsx";
 import { PositionsTableBody, PositionsTableHead } from "./positions.tsx";
 
 export interface MarketDetailData {
@@ -173,25 +173,7 @@ export const MarketPage: FC<{ ctx: ViewContext; data: MarketDetailData }> = ({ c
           </table>
         </div>
       </section>
-      <section class="panel">
-        <h2>
-          <a href={`/orders?view=fills&market=${row.market}`}>{t("market.fills")}</a>
-        </h2>
-        <div class="table-wrap">
-          <table class="table">
-            <thead>
-              <tr>
-                <th>{t("col.timeKst")}</th>
-                <th>{t("col.market")}</th>
-                <th>{t("col.side")}</th>
-                <th class="num">{t("col.price")}</th>
-                <th class="num">{t("col.volume")}</th>
-              </tr>
-            </thead>
-            <FillRows ctx={ctx} fills={data.fills} id="market-fills" />
-          </table>
-        </div>
-      </section>
+      <FillsPanel ctx={ctx} fills={data.fills} id="market-fills" title={t("market.fills")} href={`/orders?view=fills&market=${row.market}`} />
     </Layout>
   );
 };

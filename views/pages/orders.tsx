@@ -1,5 +1,5 @@
 import type { FC } from "hono/jsx";
-import { Badge, EmptyRow, href, PageHead, Pager, SortHeader, type Tone } from "../components.tsx";
+import { Badge, EmptyRow, href, MarketCell, PageHead, Pager, SideCell, SortHeader, type Tone } from "../components.tsx";
 import type { ViewContext } from "../context.ts";
 import { formatKrw, formatKst, formatPrice, formatVolume } from "../format.ts";
 import { Layout } from "../layout.tsx";
@@ -131,14 +131,8 @@ const OrdersTable: FC<{ ctx: ViewContext; rows: readonly OrderLine[]; query: Rec
           rows.map((o) => (
             <tr title={o.lastError ?? undefined}>
               <td class="time">{formatKst(o.createdAt)}</td>
-              <td>
-                <a href={`/markets/${o.market}`} class="market">
-                  {o.market}
-                </a>
-              </td>
-              <td>
-                <span class={`side ${o.side}`}>{t(o.side === "bid" ? "side.bid" : "side.ask")}</span>
-              </td>
+              <MarketCell market={o.market} />
+              <SideCell ctx={ctx} side={o.side} />
               <td>{o.type}</td>
               <td>
                 <Badge tone={STATE_TONE[o.state] ?? "muted"}>{(ORDER_STATES as readonly string[]).includes(o.state) ? t(`order.${o.state as "open"}`) : o.state}</Badge>
@@ -183,14 +177,8 @@ const FillsTable: FC<{ ctx: ViewContext; rows: readonly FillLine[]; query: Recor
           rows.map((f) => (
             <tr>
               <td class="time">{formatKst(f.ts)}</td>
-              <td>
-                <a href={`/markets/${f.market}`} class="market">
-                  {f.market}
-                </a>
-              </td>
-              <td>
-                <span class={`side ${f.side}`}>{t(f.side === "bid" ? "side.bid" : "side.ask")}</span>
-              </td>
+              <MarketCell market={f.market} />
+              <SideCell ctx={ctx} side={f.side} />
               <td class="num">{formatPrice(f.price)}</td>
               <td class="num">{formatVolume(f.volume)}</td>
               <td class="num">{formatKrw(f.funds, lang)}</td>

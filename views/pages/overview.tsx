@@ -1,6 +1,6 @@
 import type { FC } from "hono/jsx";
 import type { HealthReport } from "../../src/ports/control.ts";
-import { ActionButton, Badge, Card, ConfirmLink, EmptyRow, oobAttr, PageHead, Signed, TraderBadge, TradingBadge } from "../components.tsx";
+import { ActionButton, Badge, Card, ConfirmLink, EmptyRow, MarketCell, oobAttr, PageHead, SideCell, Signed, TraderBadge, TradingBadge } from "../components.tsx";
 import type { ViewContext } from "../context.ts";
 import { formatDuration, formatKrw, formatKst, formatPercent, formatPrice, formatVolume } from "../format.ts";
 import { Layout } from "../layout.tsx";
@@ -83,11 +83,7 @@ export const PositionsCompactBody: FC<{ ctx: ViewContext; positions: readonly Po
     ) : (
       positions.map((p) => (
         <tr>
-          <td>
-            <a href={`/markets/${p.market}`} class="market">
-              {p.market}
-            </a>
-          </td>
+          <MarketCell market={p.market} />
           <td class="num">{formatVolume(p.volume)}</td>
           <td class="num">{formatPrice(p.avgPrice)}</td>
           <td class="num">{formatPrice(p.markPrice)}</td>
@@ -110,20 +106,37 @@ export const FillRows: FC<{ ctx: ViewContext; fills: readonly FillLine[]; id: st
       fills.map((f) => (
         <tr>
           <td class="time">{formatKst(f.ts)}</td>
-          <td>
-            <a href={`/markets/${f.market}`} class="market">
-              {f.market}
-            </a>
-          </td>
-          <td>
-            <span class={`side ${f.side}`}>{ctx.t(f.side === "bid" ? "side.bid" : "side.ask")}</span>
-          </td>
+          <MarketCell market={f.market} />
+          <SideCell ctx={ctx} side={f.side} />
           <td class="num">{formatPrice(f.price)}</td>
           <td class="num">{formatVolume(f.volume)}</td>
         </tr>
       ))
     )}
   </tbody>
+);
+
+/** A panel of recent fills whose title links to the full list; the body is live-updated by `id`. */
+export const FillsPanel: FC<{ ctx: ViewContext; fills: readonly FillLine[]; id: string; title: string; href: string }> = ({ ctx, fills, id, title, href }) => (
+  <section class="panel">
+    <h2>
+      <a href={href}>{title}</a>
+    </h2>
+    <div class="table-wrap">
+      <table class="table">
+        <thead>
+          <tr>
+            <th>{ctx.t("col.timeKst")}</th>
+            <th>{ctx.t("col.market")}</th>
+            <th>{ctx.t("col.side")}</th>
+            <th class="num">{ctx.t("col.price")}</th>
+            <th class="num">{ctx.t("col.volume")}</th>
+          </tr>
+        </thead>
+        <FillRows ctx={ctx} fills={fills} id={id} />
+      </table>
+    </div>
+  </section>
 );
 
 export const ActorHealthPanel: FC<{ ctx: ViewContext; actors: ActorHealth; oob?: boolean }> = ({ ctx, actors, oob }) => {
@@ -154,11 +167,7 @@ export const ActorHealthPanel: FC<{ ctx: ViewContext; actors: ActorHealth; oob?:
           <tbody>
             {actors.attention.map((a) => (
               <tr>
-                <td>
-                  <a href={`/markets/${a.market}`} class="market">
-                    {a.market}
-                  </a>
-                </td>
+                <MarketCell market={a.market} />
                 <td>
                   <TraderBadge ctx={ctx} state={a.state} /> {a.stale ? <Badge tone="warn">{t("market.stale")}</Badge> : null}
                 </td>
@@ -220,25 +229,7 @@ export const OverviewPage: FC<{ ctx: ViewContext; data: OverviewData }> = ({ ctx
             </table>
           </div>
         </section>
-        <section class="panel">
-          <h2>
-            <a href="/orders?view=fills">{t("overview.recentFills")}</a>
-          </h2>
-          <div class="table-wrap">
-            <table class="table">
-              <thead>
-                <tr>
-                  <th>{t("col.timeKst")}</th>
-                  <th>{t("col.market")}</th>
-                  <th>{t("col.side")}</th>
-                  <th class="num">{t("col.price")}</th>
-                  <th class="num">{t("col.volume")}</th>
-                </tr>
-              </thead>
-              <FillRows ctx={ctx} fills={data.fills} id="ov-fills" />
-            </table>
-          </div>
-        </section>
+        <FillsPanel ctx={ctx} fills={data.fills} id="ov-fills" title={t("overview.recentFills")} href="/orders?view=fills" />
         <section class="panel">
           <h2>
             <a href="/actors">{t("overview.actorHealth")}</a>

@@ -10,8 +10,9 @@ import type { CommandResult } from "../../ports/control.ts";
 import { csrfProtect, originOf, requireRole, requireUser, type DashboardEnv } from "./contract.ts";
 import type { DashboardDeps } from "./deps.ts";
 import { positionLines } from "./read-models.ts";
-import { audit, type Ctx, finish, isHtmx, readForm, renderFragment, renderPage, safeBack, viewContext } from "./request.ts";
+import { type Ctx, finish, isHtmx, readForm, renderFragment, renderPage, safeBack, viewContext } from "./request.ts";
 import { listOpenPositions } from "../../db/index.ts";
+import { runAudited } from "../commands.ts";
 
 /**
  * The operator's commands from the dashboard: pause and resume a market or all trading, flatten a
@@ -52,20 +53,12 @@ export function actionRoutes(deps: DashboardDeps, assets: AssetUrls): Hono<Dashb
     const t = viewContext(c, deps, assets).t;
     const origin: Origin = originOf(c);
     const what = t(COMMAND_LABEL[command.action], { target: command.target });
-    let result: CommandResult | undefined;
-    let failure: unknown;
-    try {
-      result = await command.run(origin);
-    } catch (e) {
-      failure = e;
-    }
-    const outcome = result ?? { ok: false, message: "command failed", error: failure instanceof Error ? failure.message : String(failure) };
-    deps.logger.info({ reqId: c.get("requestId"), who: origin.by, ip: origin.source, action: command.action, target: command.target, ok: outcome.ok }, "operator command (dashboard)");
-    audit(c, deps, command.action, command.target, { ...outcome });
-    if (!result) {
-      deps.logger.error({ err: failure, action: command.action, target: command.target }, "operator command failed");
+    const run = await runAudited(deps, command, origin, { requestId: c.get("requestId"), via: "dashboard" });
+    if (run.result === undefined) {
+      deps.logger.error({ err: run.failure, action: command.action, target: command.target }, "operator command failed");
       return finish(c, { kind: "error", text: t("cmd.failed", { what }) }, back, 500);
     }
+    const result = run.result;
     if (!result.ok) return finish(c, { kind: "error", text: t("cmd.refused", { what, message: result.message }) }, back, 409);
     return finish(c, { kind: "ok", text: t("cmd.ok", { what, message: result.message }) }, back);
   }
