@@ -2,54 +2,55 @@
  * Dashboard benchmark (issue 6): the overview page at 200 requests per second on loopback while
  * the bot trades (target: p99 under 25 ms), and the SSE fan-out to 50 clients.
  *
- * The server (bench/support/dashboard-server.ts) runs in its own process: the real app with
- * sessions, CSRF, CSP and the access log, the dashboard mounted, 100 markets moving every 100 ms
- * and an order + fill written every 250 ms. This process logs in once and is the load generator:
- * requests are sent on a fixed schedule (open loop: a slow answer does not slow the next request
- * down), and latency is measured from the scheduled send time, so queueing shows.
+ * Measured against, each in its own process (bench/support/dashboard-targets.ts):
  *
- * Baseline, same run, same server and client: `GET /healthz` at the same rate (the cost of the
- * HTTP path and the platform middleware without the page).
+ * 1. THE BOT: `bun run src/main.ts` (what `bun start` runs) in sim mode with its embedded
+ *    simulator at 600x and churn parameters, so it places orders and gets fills several times a
+ *    second the whole time; the orders and fills it made during each measured phase are read
+ *    from its `/metrics` (`bot_orders_total{state="pending_submit"}`, `bot_fills_total`) and
+ *    printed, as the proof that it traded meanwhile. It serves 3 markets (the simulator's data).
+ * 2. SYNTHETIC LOAD: bench/support/dashboard-server.ts, the same app and dashboard over a fake
+ *    control port with 100 markets moving every 100 ms and an order with its fill every 250 ms:
+ *    the page and the stream at a market count the simulator cannot give.
  *
- * Phases: 1) healthz at 200 rps; 2) the overview at 200 rps; 3) 50 SSE clients on the overview
- * and markets topics for the same time, reporting messages and bytes per client, how far apart
- * the 50 copies of one tick arrived, and the broadcaster's own time per tick (measured in the
- * server) against the same with 1 client; 4) the overview at 200 rps while the 50 streams run.
+ * This process logs in once through the login form and is the load generator: requests are sent
+ * on a fixed schedule (open loop: a slow answer does not slow the next request down), and latency
+ * is measured from the scheduled send time, so queueing shows. Baseline, same run, same server and
+ * client: `GET /healthz` at the same rate (the HTTP path and the platform middleware without the
+ * page).
  *
- * Run: `bun run bench dashboard` (BENCH_SECONDS=20 per phase by default).
+ * Phases per target: 1) healthz at 200 rps; 2) the overview at 200 rps; 3) one SSE client on the
+ * overview and markets topics; 4) 50 such clients, and the overview at 200 rps while they stream.
+ * For 3) and 4) the broadcaster's own time per tick comes from the server's
+ * `bot_dashboard_live_tick_duration_seconds` (sum/count = mean; bucket deltas = p99 estimated like
+ * `histogram_quantile`); the clients report messages, bytes and how far apart the 50 copies of one
+ * message arrived.
+ *
+ * Run: `bun run bench dashboard` (BENCH_SECONDS=15 per phase by default, about 2.5 minutes in all).
  */
-import { join } from "node:path";
+import { cpus, loadavg } from "node:os";
+import { type DashboardTarget, startRealBot, startSyntheticServer } from "./support/dashboard-targets.ts";
+import { histogramDelta, histogramQuantile, parseExposition, type Sample, sumOf } from "./support/prometheus-text.ts";
 import { formatPercentiles, percentiles } from "./support/stats.ts";
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+const ONE_CLIENT_SECONDS = Math.min(SECONDS, 10);
+const STREAMS_SETTLE_MS = 1_500;
 const RATE = 200;
 const CLIENTS = 50;
 const TARGET_P99_MS = 25;
+const TICK_METRIC = "bot_dashboard_live_tick_duration_seconds";
 
-const server = Bun.spawn([process.execPath, "run", join(import.meta.dir, "support", "dashboard-server.ts")], { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
-const lines = server.stdout.getReader();
-let buffered = "";
-async function nextLine(): Promise<Record<string, unknown>> {
-  for (;;) {
-    const nl = buffered.indexOf("\n");
-    if (nl >= 0) {
-      const line = buffered.slice(0, nl);
-      buffered = buffered.slice(nl + 1);
-      return JSON.parse(line) as Record<string, unknown>;
-    }
-    const { value, done } = await lines.read();
-    if (done) throw new Error("the server exited");
-    buffered += new TextDecoder().decode(value);
-  }
+interface Session {
+  readonly base: string;
+  readonly headers: Readonly<Record<string, string>>;
 }
 
-const { port } = (await nextLine()) as { port: number };
-const base = `http://127.0.0.1:${port}`;
-
-/** Logs in through the form like a browser; returns the Cookie header. */
-async function login(): Promise<string> {
-  const page = await fetch(`${base}/login`);
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1]!;
+/** Logs in through the form like a browser; returns the session's request headers. */
+async function login(target: DashboardTarget): Promise<Session> {
+  const page = await fetch(`${target.base}/login`);
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1];
+  if (!csrf) throw new Error("no CSRF token on the login page");
   const jar = new Map<string, string>();
   const keep = (res: Response) => {
     for (const c of res.headers.getSetCookie()) {
@@ -60,22 +61,25 @@ async function login(): Promise<string> {
   };
   keep(page);
   const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
-  const res = await fetch(`${base}/login`, {
+  const res = await fetch(`${target.base}/login`, {
     method: "POST",
     redirect: "manual",
     headers: { "content-type": "application/x-www-form-urlencoded", cookie: cookie() },
-    body: new URLSearchParams({ name: "bench", password: "bench-password-1234", _csrf: csrf }).toString(),
+    body: new URLSearchParams({ name: target.user, password: target.password, _csrf: csrf }).toString(),
   });
   if (res.status !== 303) throw new Error(`login failed: ${res.status}`);
   keep(res);
-  return cookie();
+  return { base: target.base, headers: { cookie: cookie(), accept: "text/html" } };
 }
 
-const cookie = await login();
-const headers = { cookie, accept: "text/html" };
+interface LoadResult {
+  readonly latencies: number[];
+  readonly errors: number;
+  readonly bytes: number;
+}
 
 /** Open-loop load: one request every 1000/RATE ms for `seconds`; latency from the scheduled time. */
-async function load(path: string, seconds: number): Promise<{ latencies: number[]; errors: number; bytes: number }> {
+async function load(session: Session, path: string, seconds: number): Promise<LoadResult> {
   const latencies: number[] = [];
   let errors = 0;
   let bytes = 0;
@@ -88,7 +92,7 @@ async function load(path: string, seconds: number): Promise<{ latencies: number[
     const wait = due - performance.now();
     if (wait > 0) await Bun.sleep(wait);
     inflight.push(
-      fetch(`${base}${path}`, { headers })
+      fetch(`${session.base}${path}`, { headers: session.headers })
         .then(async (res) => {
           const body = await res.arrayBuffer();
           bytes += body.byteLength;
@@ -104,34 +108,63 @@ async function load(path: string, seconds: number): Promise<{ latencies: number[
   return { latencies, errors, bytes };
 }
 
-function report(label: string, r: { latencies: number[]; errors: number; bytes: number }): number {
+async function scrape(base: string): Promise<Sample[]> {
+  const res = await fetch(`${base}/metrics`);
+  if (!res.ok) throw new Error(`GET /metrics answered ${res.status}`);
+  return parseExposition(await res.text());
+}
+
+/** Orders the bot submitted and fills it recorded, as its counters say. */
+function trading(samples: readonly Sample[]): { orders: number; fills: number } {
+  return { orders: sumOf(samples, "bot_orders_total", { state: "pending_submit" }) ?? 0, fills: sumOf(samples, "bot_fills_total") ?? 0 };
+}
+
+/** What the server's counters moved by while `run` ran, and its result. */
+async function measured<T>(base: string, run: () => Promise<T>): Promise<{ result: T; before: Sample[]; after: Sample[]; orders: number; fills: number }> {
+  const before = await scrape(base);
+  const result = await run();
+  const after = await scrape(base);
+  const [a, b] = [trading(before), trading(after)];
+  return { result, before, after, orders: b.orders - a.orders, fills: b.fills - a.fills };
+}
+
+const label = (text: string) => `  ${text.padEnd(44)}`;
+const activity = (m: { orders: number; fills: number }) => `trading meanwhile: ${m.orders} orders, ${m.fills} fills`;
+
+function reportLoad(text: string, m: { result: LoadResult; orders: number; fills: number }): number {
+  const r = m.result;
   const p = percentiles(r.latencies);
-  console.log(`${label.padEnd(44)} ${formatPercentiles(p, "ms", 2)}  errors ${r.errors}  ${Math.round(r.bytes / Math.max(1, r.latencies.length) / 1024)} KiB/answer`);
+  console.log(`${label(text)} ${formatPercentiles(p, "ms", 2)}  errors ${r.errors}  ${Math.round(r.bytes / Math.max(1, r.latencies.length) / 1024)} KiB/answer  ${activity(m)}`);
   return p.p99;
 }
 
-/** Server-side tick times of the phase that just ended. */
-async function tickTimes(): Promise<{ ticks: number[]; clients: number; samples: number }> {
-  server.stdin.write("ticks\n");
-  server.stdin.flush();
-  return (await nextLine()) as { ticks: number[]; clients: number; samples: number };
+/**
+ * The broadcaster's time per tick between two scrapes, from the server's histogram. `bound`: the
+ * server counted the open streams, i.e. its broadcaster reports to its metrics at all (the
+ * families exist in every registry, so an unbound one reads 0, not "missing").
+ */
+function tickFigures(before: readonly Sample[], after: readonly Sample[], bound: boolean): string {
+  const h = histogramDelta(before, after, TICK_METRIC);
+  if (!h || !bound) return "not observed: this server's live broadcaster is not bound to its metrics (dashboard.live.observe(bindLiveMetrics(metrics)))";
+  if (h.count === 0) return "no ticks";
+  return `ticks ${h.count}  mean ${((h.sum / h.count) * 1000).toFixed(2)} ms  p99 ~${(histogramQuantile(h, 0.99) * 1000).toFixed(2)} ms (bucket estimate)`;
 }
 
 interface StreamStats {
   messages: number;
   bytes: number;
   /** Arrival time of each message id. */
-  arrivals: Map<string, number>;
+  readonly arrivals: Map<string, number>;
 }
 
-function openStream(stop: AbortSignal): { stats: StreamStats; done: Promise<void> } {
+function openStream(session: Session, stop: AbortSignal): { stats: StreamStats; done: Promise<void> } {
   const stats: StreamStats = { messages: 0, bytes: 0, arrivals: new Map() };
   const done = (async () => {
-    const res = await fetch(`${base}/live?topics=overview,markets`, { headers: { ...headers, accept: "text/event-stream" }, signal: stop });
-    const reader = res.body!.getReader();
-    const decoder = new TextDecoder();
-    let pending = "";
     try {
+      const res = await fetch(`${session.base}/live?topics=overview,markets`, { headers: { ...session.headers, accept: "text/event-stream" }, signal: stop });
+      const reader = res.body!.getReader();
+      const decoder = new TextDecoder();
+      let pending = "";
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
@@ -155,46 +188,86 @@ function openStream(stop: AbortSignal): { stats: StreamStats; done: Promise<void
   return { stats, done };
 }
 
-console.log(`dashboard on ${base}: ${RATE} requests/s for ${SECONDS} s per phase, ${CLIENTS} SSE clients (server in its own process; the bot trades meanwhile)`);
-await load("/", 2); // warm-up (JIT, statement cache)
-await load("/healthz", 1);
+/** How far apart the copies of each message arrived at the clients (messages every client got). */
+function fanOutSpreads(streams: readonly { stats: StreamStats }[]): number[] {
+  const spreads: number[] = [];
+  const ids = new Set(streams.flatMap((s) => [...s.stats.arrivals.keys()]));
+  for (const id of ids) {
+    const times = streams.map((s) => s.stats.arrivals.get(id)).filter((t): t is number => t !== undefined);
+    if (times.length === streams.length) spreads.push(Math.max(...times) - Math.min(...times));
+  }
+  return spreads;
+}
 
-const healthz = report("baseline: GET /healthz", await load("/healthz", SECONDS));
-const overview = report("GET / (overview)", await load("/", SECONDS));
+/** Every phase against one target, printed as it goes. */
+async function run(target: DashboardTarget): Promise<void> {
+  const session = await login(target);
+  const { base } = session;
+  await load(session, "/", 2); // warm-up (JIT, statement cache)
+  await load(session, "/healthz", 1);
 
-// One client's ticks, then fifty clients' ticks.
-await tickTimes();
-{
+  const healthz = reportLoad("baseline: GET /healthz", await measured(base, () => load(session, "/healthz", SECONDS)));
+  const overview = reportLoad("GET / (overview)", await measured(base, () => load(session, "/", SECONDS)));
+
+  const one = await measured(base, async () => {
+    const stop = new AbortController();
+    const stream = openStream(session, stop.signal);
+    await Bun.sleep(ONE_CLIENT_SECONDS * 1000);
+    stop.abort();
+    await stream.done;
+    return stream.stats;
+  });
+  console.log(`${label(`1 SSE client, ${ONE_CLIENT_SECONDS} s`)} ${one.result.messages} messages, ${Math.round(one.result.bytes / 1024)} KiB  ${activity(one)}`);
+
   const stop = new AbortController();
-  const one = openStream(stop.signal);
-  await Bun.sleep(Math.min(SECONDS, 10) * 1000);
-  stop.abort();
-  await one.done;
-}
-const oneClient = await tickTimes();
-const stop = new AbortController();
-const streams = Array.from({ length: CLIENTS }, () => openStream(stop.signal));
-await Bun.sleep(1_500);
-const during = report(`GET / with ${CLIENTS} SSE clients connected`, await load("/", SECONDS));
-stop.abort();
-await Promise.all(streams.map((s) => s.done));
-const fifty = await tickTimes();
+  let serverClients: number | undefined;
+  let during = Number.NaN;
+  const fifty = await measured(base, async () => {
+    const streams = Array.from({ length: CLIENTS }, () => openStream(session, stop.signal));
+    await Bun.sleep(STREAMS_SETTLE_MS);
+    serverClients = sumOf(await scrape(base), "bot_dashboard_live_clients");
+    during = reportLoad(`GET / with ${CLIENTS} SSE clients streaming`, await measured(base, () => load(session, "/", SECONDS)));
+    stop.abort();
+    await Promise.all(streams.map((s) => s.done));
+    return streams;
+  });
+  console.log(`${label(`${CLIENTS} SSE clients, ${(SECONDS + STREAMS_SETTLE_MS / 1000).toFixed(1)} s`)} the server counted ${serverClients ?? "?"} live clients (bot_dashboard_live_clients)  ${activity(fifty)}`);
 
-console.log(`broadcaster time per tick (in the server):`);
-console.log(`  ${"1 client (baseline)".padEnd(42)} ${formatPercentiles(percentiles(oneClient.ticks), "ms", 2)}`);
-console.log(`  ${`${CLIENTS} clients`.padEnd(42)} ${formatPercentiles(percentiles(fifty.ticks), "ms", 2)}`);
-const messages = streams.map((s) => s.stats.messages);
-const bytes = streams.map((s) => s.stats.bytes);
-console.log(`SSE: ${CLIENTS} clients got ${Math.min(...messages)}-${Math.max(...messages)} messages each, ${Math.round(bytes.reduce((a, b) => a + b, 0) / CLIENTS / 1024)} KiB each over ${SECONDS + 1.5} s`);
-// How far apart the 50 copies of the same message arrived (the fan-out's spread).
-const spreads: number[] = [];
-const ids = new Set(streams.flatMap((s) => [...s.stats.arrivals.keys()]));
-for (const id of ids) {
-  const times = streams.map((s) => s.stats.arrivals.get(id)).filter((t): t is number => t !== undefined);
-  if (times.length === CLIENTS) spreads.push(Math.max(...times) - Math.min(...times));
+  console.log(`  broadcaster time per tick, in the server (${TICK_METRIC}):`);
+  const bound = (serverClients ?? 0) > 0;
+  console.log(`${label("  1 client (baseline)")} ${tickFigures(one.before, one.after, bound)}`);
+  console.log(`${label(`  ${CLIENTS} clients`)} ${tickFigures(fifty.before, fifty.after, bound)}`);
+  const messages = fifty.result.map((s) => s.stats.messages);
+  const kib = fifty.result.reduce((sum, s) => sum + s.stats.bytes, 0) / CLIENTS / 1024;
+  console.log(`${label("SSE messages per client")} ${Math.min(...messages)}-${Math.max(...messages)}, ${Math.round(kib)} KiB each`);
+  console.log(`${label(`SSE fan-out spread (first to last of ${CLIENTS})`)} ${formatPercentiles(percentiles(fanOutSpreads(fifty.result)), "ms", 2)}`);
+  console.log(`  target: overview p99 < ${TARGET_P99_MS} ms: ${overview < TARGET_P99_MS ? "met" : "MISSED"} (${overview.toFixed(2)} ms; baseline healthz ${healthz.toFixed(2)} ms; with ${CLIENTS} streams ${during.toFixed(2)} ms)`);
 }
-console.log(`SSE fan-out spread (first to last of ${CLIENTS} copies): ${formatPercentiles(percentiles(spreads), "ms", 2)}`);
-console.log(`target: overview p99 < ${TARGET_P99_MS} ms: ${overview < TARGET_P99_MS ? "met" : "MISSED"} (${overview.toFixed(2)} ms; baseline healthz ${healthz.toFixed(2)} ms; with ${CLIENTS} streams ${during.toFixed(2)} ms)`);
 
-server.kill();
-await server.exited;
+/** Waits until the bot has placed its first order, so every phase runs while it trades. */
+async function firstOrder(base: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (trading(await scrape(base)).orders === 0) {
+    if (performance.now() > deadline) throw new Error(`the bot placed no order within ${timeoutMs / 1000} s`);
+    await Bun.sleep(250);
+  }
+}
+
+/** The machine's 1-minute load average: other work on these 2 cores shows in every figure. */
+const load1 = () => loadavg()[0]!.toFixed(2);
+
+console.log(`${RATE} requests/s for ${SECONDS} s per phase, ${CLIENTS} SSE clients; open loop, latency from the scheduled send time; load average ${load1()} on ${cpus().length} cores at the start`);
+for (const [heading, start] of [
+  ["1) the real bot, trading", startRealBot],
+  ["2) synthetic load: 100 markets moving every 100 ms", startSyntheticServer],
+] as const) {
+  const target = await start();
+  try {
+    console.log(`\n${heading}: ${target.describe}`);
+    await firstOrder(target.base);
+    await run(target);
+    console.log(`  load average ${load1()} at the end of this section`);
+  } finally {
+    await target.stop();
+  }
+}

@@ -1,9 +1,14 @@
 /**
- * The dashboard benchmark's server, in its own process so the load generator does not share its
- * event loop: the real app (createApp: sessions, CSRF, CSP, access log) with the dashboard
- * mounted, over a temporary SQLite file and a control port whose 100 markets move every 100 ms
- * while a "trader" holds five positions and makes round trips elsewhere, an order and its fill
- * every 250 ms (the database writes a trading bot makes, on the connection the pages read from). Prints `{"port":…}` when ready.
+ * The dashboard benchmark's synthetic target (bench/support/dashboard-targets.ts starts it in its
+ * own process): the real app (createApp: sessions, CSRF, CSP, access log, /metrics) with the
+ * dashboard mounted, over a temporary SQLite file and a fake control port whose 100 markets move
+ * every 100 ms while a "trader" holds five positions and makes round trips elsewhere, an order and
+ * its fill every 250 ms (the database writes a trading bot makes, on the connection the pages read
+ * from, counted in `bot_orders_total` / `bot_fills_total` as the order manager would). The live
+ * broadcaster reports to `/metrics` through `bindLiveMetrics`, as in the bot.
+ *
+ * Usage: `bun run dashboard-server.ts <user> <password>` (an operator to log in as). Prints
+ * `{"port":…}` when ready.
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,20 +19,21 @@ import { RISK_PRESETS } from "../../src/core/risk/index.ts";
 import { STRATEGY_PRESETS } from "../../src/core/strategy/index.ts";
 import type { Market } from "../../src/core/model.ts";
 import { applyExchangeOrder, openDb, recordOrderIntent, saveCandles, syncMarkets } from "../../src/db/index.ts";
-import { Metrics } from "../../src/metrics/index.ts";
+import { bindLiveMetrics, Metrics } from "../../src/metrics/index.ts";
 import type { ActorSummary, ControlPort } from "../../src/ports/control.ts";
 import { createAuth } from "../../src/server/auth/index.ts";
 import { createDashboard } from "../../src/server/dashboard/index.ts";
 import { createApp, SecretsBox } from "../../src/server/index.ts";
 
-export const BENCH_USER = "bench";
-export const BENCH_PASSWORD = "bench-password-1234";
+const [user, password] = process.argv.slice(2);
+if (!user || !password) throw new Error("usage: dashboard-server.ts <user> <password>");
 
 const clock = new SystemClock();
 const dir = mkdtempSync(join(tmpdir(), "bench-dashboard-"));
 const handle = openDb({ path: join(dir, "bot.db") });
 const db = handle.db;
 const logger = pino({ level: "warn" });
+const metrics = new Metrics({ defaultMetrics: false });
 
 const MARKETS = Array.from({ length: 100 }, (_, i) => `KRW-C${String(i).padStart(3, "0")}` as Market);
 syncMarkets(
@@ -74,6 +80,8 @@ function trade(n: number, market: Market, side: "bid" | "ask"): void {
     { orderId: `C${n}`, clientOrderId: id, market, side, type: "limit", state: "done", price: 1000, volume: 1, remainingVolume: 0, executedVolume: 1, executedFunds: 1000, paidFee: 0.4, reservedFee: 0, remainingFee: 0, locked: 0, createdAt: now },
     now,
   );
+  metrics.ordersTotal.inc({ market, side, state: "pending_submit" });
+  metrics.fillsTotal.inc({ market, side });
 }
 
 // Five positions held (the default maxPositions), then round trips: a buy and, next time, its sell.
@@ -114,25 +122,11 @@ const control: ControlPort = {
 };
 
 const auth = createAuth({ db, clock, logger });
-await auth.users.createUser({ name: BENCH_USER, password: BENCH_PASSWORD, role: "operator" }, { by: "bench" });
+await auth.users.createUser({ name: user, password, role: "operator" }, { by: "bench" });
 const secrets = new SecretsBox({ db, clock });
 const dashboard = createDashboard({ control, db, clock, logger, interval: "1h", users: auth.users, tokens: auth.tokens, secrets, live: { tickMs: 1_000 } });
-const app = createApp({ control, db, metrics: new Metrics({ defaultMetrics: false }), clock, logger, auth, secrets, renderLogin: dashboard.renderLogin, renderError: dashboard.renderError, extraRoutes: (a) => a.route("/", dashboard.routes) });
+const app = createApp({ control, db, metrics, clock, logger, auth, secrets, renderLogin: dashboard.renderLogin, renderError: dashboard.renderError, extraRoutes: (a) => a.route("/", dashboard.routes) });
 const server = Bun.serve({ hostname: "127.0.0.1", port: 0, idleTimeout: 60, fetch: (req, srv) => app.fetch(req, { server: srv }) });
 
-// Tick cost, measured inside the server: the broadcaster's work per tick with however many clients listen.
-const tickTimes: number[] = [];
-const tick = dashboard.live.tick.bind(dashboard.live);
-dashboard.live.tick = async () => {
-  const t0 = performance.now();
-  await tick();
-  if (dashboard.live.clientCount > 0) tickTimes.push(performance.now() - t0);
-};
-process.on("message", () => undefined);
-process.stdin.on("data", (chunk) => {
-  // "ticks\n": report and reset the tick times of the phase that just ended.
-  if (String(chunk).includes("ticks")) {
-    process.stdout.write(`${JSON.stringify({ ticks: tickTimes.splice(0), clients: dashboard.live.clientCount, samples: dashboard.live.samples })}\n`);
-  }
-});
+dashboard.live.observe(bindLiveMetrics(metrics));
 process.stdout.write(`${JSON.stringify({ port: server.port })}\n`);

@@ -21,6 +21,12 @@ export interface MetricFamilyInfo {
 /** Latency buckets shared by every duration histogram: 1 ms to 10 s. */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+/**
+ * The dashboard broadcaster's tick: finer below 25 ms, where a healthy tick lives (it runs once a
+ * second next to the page requests, so a few ms matter), up to its 1 s period.
+ */
+const LIVE_TICK_BUCKETS = [0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 1];
+
 export class Metrics {
   readonly registry: Registry;
 
@@ -55,6 +61,8 @@ export class Metrics {
   readonly httpRequestsTotal: Counter<"method" | "route" | "status">;
   readonly httpRequestSeconds: Histogram<"method" | "route">;
   readonly alertDeliveriesTotal: Counter<"channel" | "outcome">;
+  readonly dashboardLiveTickSeconds: Histogram;
+  readonly dashboardLiveClients: Gauge;
 
   constructor(options: { defaultMetrics?: boolean; labels?: Record<string, string> } = {}) {
     const registry = new Registry();
@@ -110,6 +118,10 @@ export class Metrics {
     this.httpRequestsTotal = new Counter({ name: "bot_http_requests_total", help: "HTTP requests served by route pattern and status", labelNames: ["method", "route", "status"], registers });
     this.httpRequestSeconds = new Histogram({ name: "bot_http_request_duration_seconds", help: "HTTP request handling time until the response starts", labelNames: ["method", "route"], buckets, registers });
     this.alertDeliveriesTotal = new Counter({ name: "bot_alert_deliveries_total", help: "Alert deliveries per channel kind and outcome (sent, failed, dropped, suppressed)", labelNames: ["channel", "outcome"], registers });
+
+    // Dashboard live stream (the SSE broadcaster, bindLiveMetrics)
+    this.dashboardLiveTickSeconds = new Histogram({ name: "bot_dashboard_live_tick_duration_seconds", help: "Time the dashboard's live broadcaster spends per tick: reading the bot, rendering what changed, framing and starting the writes to every client", buckets: LIVE_TICK_BUCKETS, registers });
+    this.dashboardLiveClients = new Gauge({ name: "bot_dashboard_live_clients", help: "Browsers connected to the dashboard's live stream", registers });
   }
 
   /** The exposition text for `GET /metrics`. */

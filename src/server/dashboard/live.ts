@@ -56,6 +56,26 @@ export interface LiveOptions {
   readonly assets: AssetUrls;
   readonly tickMs?: number;
   readonly heartbeatMs?: number;
+  /**
+   * Monotonic milliseconds for a tick's own duration (default `performance.now`). Not `clock`:
+   * that is the wall or a simulated clock, which need not advance while a tick runs.
+   */
+  readonly monotonicMs?: () => number;
+}
+
+/**
+ * What the broadcaster reports about itself, for metrics (`bindLiveMetrics` in src/metrics):
+ * `live.observe(bindLiveMetrics(metrics))`. An observer that throws is logged and ignored, so
+ * observing can never change what a client gets.
+ */
+export interface LiveObserver {
+  /**
+   * A tick that sampled the bot has ended: its own time in seconds (the reads, the renders, the
+   * framing and starting the writes; not the network) and how many clients it served.
+   */
+  onTick?(report: { readonly seconds: number; readonly clients: number }): void;
+  /** The number of connected clients, whenever it changes and once when the observer is added. */
+  onClients?(count: number): void;
 }
 
 export interface Subscription {
@@ -207,7 +227,9 @@ export class LiveBroadcaster {
   private tickNo = 0;
   private readonly tickMs: number;
   private readonly heartbeatMs: number;
-  /** Ticks that sampled the bot (tests and the benchmark read it). */
+  private readonly monotonicMs: () => number;
+  private readonly observers = new Set<LiveObserver>();
+  /** Ticks that sampled the bot (tests read it; operators see `bot_dashboard_live_tick_duration_seconds`). */
   samples = 0;
   /** Fragments rendered (not reused) so far. */
   renders = 0;
@@ -215,6 +237,32 @@ export class LiveBroadcaster {
   constructor(private readonly options: LiveOptions) {
     this.tickMs = options.tickMs ?? 1_000;
     this.heartbeatMs = options.heartbeatMs ?? 5_000;
+    this.monotonicMs = options.monotonicMs ?? (() => performance.now());
+  }
+
+  /** Adds an observer (it hears the current client count at once); returns its removal. */
+  observe(observer: LiveObserver): () => void {
+    this.observers.add(observer);
+    this.notifyOne(observer, (o) => o.onClients?.(this.clients.size));
+    return () => {
+      this.observers.delete(observer);
+    };
+  }
+
+  private notify(call: (o: LiveObserver) => void): void {
+    for (const observer of this.observers) this.notifyOne(observer, call);
+  }
+
+  private notifyOne(observer: LiveObserver, call: (o: LiveObserver) => void): void {
+    try {
+      call(observer);
+    } catch (err) {
+      this.options.logger.warn({ err }, "live update: observer failed");
+    }
+  }
+
+  private clientsChanged(): void {
+    this.notify((o) => o.onClients?.(this.clients.size));
   }
 
   get clientCount(): number {
@@ -235,11 +283,10 @@ export class LiveBroadcaster {
       return { close: () => undefined, closed };
     }
     this.clients.add(client);
+    this.clientsChanged();
     this.deliver(client, sseFrame(wanted.join(","), { event: "hello", id: String(this.tickNo) }));
     this.schedule();
-    const close = () => {
-      if (this.clients.delete(client)) client.end();
-    };
+    const close = () => this.drop(client);
     return { close, closed };
   }
 
@@ -250,6 +297,7 @@ export class LiveBroadcaster {
     this.timer = null;
     for (const client of this.clients) client.end();
     this.clients.clear();
+    this.clientsChanged();
   }
 
   private schedule(): void {
@@ -276,7 +324,9 @@ export class LiveBroadcaster {
   }
 
   private drop(client: Client): void {
-    if (this.clients.delete(client)) client.end();
+    if (!this.clients.delete(client)) return;
+    client.end();
+    this.clientsChanged();
   }
 
   /** Renders a topic for a variant, reusing fragments whose key did not change; returns the full and changed HTML. */
@@ -311,6 +361,8 @@ export class LiveBroadcaster {
   async tick(): Promise<void> {
     if (this.running || this.clients.size === 0) return;
     this.running = true;
+    const started = this.monotonicMs();
+    const served = this.clients.size;
     try {
       const needed = new Map<string, Set<Topic>>();
       for (const c of this.clients) {
@@ -362,6 +414,8 @@ export class LiveBroadcaster {
       }
     } finally {
       this.running = false;
+      const seconds = Math.max(0, this.monotonicMs() - started) / 1000;
+      this.notify((o) => o.onTick?.({ seconds, clients: served }));
     }
   }
 
