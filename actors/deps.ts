@@ -1,3 +1,4 @@
+import type { InspectionEvent } from "xstate";
 import type { AlertEvent } from "../src/alerts/events.ts";
 import type { Interval, Market } from "../src/core/model.ts";
 import type { RiskParams } from "../src/core/risk/index.ts";
@@ -53,4 +54,6 @@ export interface RuntimeDeps {
   readonly notify?: (event: AlertEvent) => void;
   /** Told about every supervisor restart (the restart-storm monitor). */
   readonly onActorRestart?: (actorId: string, lastError: string | undefined) => void;
+  /** XState's inspection hook (every event every actor receives): for diagnosis and tests. */
+  readonly inspect?: (event: InspectionEvent) => void;
 }

@@ -1,4 +1,4 @@
-import type { Candle, ExchangeOrder, Market, MarketRules, MarketWarning, OrderRequest, Ticker, Trade } from "../src/core/model.ts";
+import type { Candle, Market, MarketRules, MarketWarning, OrderRequest, Ticker, Trade } from "../src/core/model.ts";
 import type { Origin, Priority } from "../src/core/messages.ts";
 import type { Holding } from "../src/core/portfolio/position.ts";
 import type { EnterIntent, ExitReason } from "../src/core/strategy/index.ts";
@@ -85,8 +85,7 @@ export type OrderManagerEvent =
   | { readonly type: "stream.disconnected"; readonly ts: number; readonly reason: string }
   | { readonly type: "stream.resync"; readonly ts: number; readonly reason: string }
   | { readonly type: "stream.other" }
-  | { readonly type: "child.report"; readonly clientOrderId: string; readonly report: ExchangeOrder }
-  | { readonly type: "child.submitted"; readonly clientOrderId: string }
+  /** An order actor reached an end state (filled, cancelled, rejected or abandoned). */
   | { readonly type: "child.final"; readonly clientOrderId: string };
 
 export type RiskEvent =

@@ -372,12 +372,10 @@ export function createOrderManager(deps: RuntimeDeps) {
           system.get("root")?.send({ type: "runtime.reconcileNeeded", ts: clock.now(), reason: `private stream: ${event.reason}` });
         },
       },
-      "xstate.done.actor.*": {
-        actions: enqueueActions(({ context: raw, event, enqueue }) => {
-          const context = raw as OrderManagerContext;
-          const id = event.type.slice("xstate.done.actor.".length);
-          if (!id.startsWith("order:")) return;
-          const coid = id.slice("order:".length);
+      "child.final": {
+        actions: enqueueActions(({ context, event, enqueue }) => {
+          const coid = event.clientOrderId;
+          const id = childId(coid);
           const live = { ...context.live };
           const exchangeId = live[coid]?.exchangeOrderId;
           delete live[coid];

@@ -14,6 +14,14 @@ import type { LocalOrderState } from "../src/core/orders/lifecycle.ts";
  *   unknown -> cancelled                      not on the exchange and too old to resend
  *   open -> cancelling -> open ...            operator/flatten cancel, or a limit that timed out
  *
+ * The end states (filled/cancelled = `finished`, `rejected`, `abandoned`) are not XState `final`
+ * states: a final child makes XState send its parent `xstate.done.actor.order:<clientOrderId>`, a
+ * NEW event type for every order, and XState memoises transition candidates per event type on the
+ * parent's state nodes for the life of the process: one cache entry per order ever placed (the
+ * runtime benchmark's heap snapshots showed it as the memory that grew with the order count).
+ * Instead each end state tells the manager `child.final` (one event type), and the manager stops
+ * the child.
+ *
  * Fills arrive as exchange reports (private stream events forwarded by the manager, or this
  * machine's own REST polls); `applyReport` records them idempotently (fills are keyed by
  * cumulative volume), so the same report seen twice is harmless.
@@ -89,6 +97,8 @@ const order = setup({
     persistAbandoned: (_, _params: { message: string }) => {},
     applyReport: (_, _params: { report: ExchangeOrder }) => {},
     notifyUnknown: (_, _params: { message: string }) => {},
+    /** Tells the order manager this order has ended (it then stops this actor). */
+    reportFinal: sendParent(({ context }: { context: OrderContext }) => ({ type: "child.final", clientOrderId: context.clientOrderId })),
   },
   guards: {
     definiteRefusal: ({ event }) => {
@@ -229,15 +239,12 @@ export const orderMachine = order.createMachine({
       },
     },
     abandoned: {
-      entry: { type: "persistAbandoned", params: { message: "not on the exchange and too old to resend" } },
-      type: "final",
+      entry: [{ type: "persistAbandoned", params: { message: "not on the exchange and too old to resend" } }, "reportFinal"],
     },
-    rejected: { type: "final" },
-    finished: { type: "final" },
+    rejected: { entry: "reportFinal" },
+    finished: { entry: "reportFinal" },
   },
-  output: ({ context }) => ({ clientOrderId: context.clientOrderId }),
 });
 
 export type OrderMachine = typeof orderMachine;
-export { sendParent };
 export type { Market };

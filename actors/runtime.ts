@@ -186,7 +186,7 @@ export function createRuntime(deps: RuntimeDeps, options: { mode: TradingMode; s
     },
   });
 
-  const actor = createActor(rootMachine, { clock, systemId: "root" });
+  const actor = createActor(rootMachine, { clock, systemId: "root", ...(deps.inspect ? { inspect: deps.inspect } : {}) });
   const startedAt = options.startedAt ?? clock.now();
 
   actor.subscribe({

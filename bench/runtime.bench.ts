@@ -39,7 +39,9 @@
  * BENCH_SPEED (60), BENCH_SEED (1), BENCH_BASELINE_SECONDS (5), BENCH_SCRAPE_SECONDS (15; 0 =
  * never; a /metrics scrape as Prometheus would do), BENCH_KEEP=1 keeps the temp dir,
  * BENCH_WAL_AUTOCHECKPOINT (experiment: SQLite's `wal_autocheckpoint` for the run; 0 = never),
- * BENCH_ENTRIES=0 (experiment: the strategy never enters, so candle closes are priced without orders).
+ * BENCH_ENTRIES=0 (experiment: the strategy never enters, so candle closes are priced without orders),
+ * BENCH_HEAP_SNAPSHOTS=DIR (diagnosis: JSC heap snapshots 15 s into the run and at its end, for
+ * `bun run scripts/heap-diff.ts DIR/early.json DIR/end.json`, which says what grew and what holds it).
  * Run: `bun run bench runtime`, or quickly: `BENCH_SECONDS=10 bun run bench/runtime.bench.ts`.
  * Profile: `bun --cpu-prof-md --cpu-prof-dir=/tmp/prof bench/runtime.bench.ts`.
  */
@@ -87,6 +89,14 @@ const KEEP = process.env.BENCH_KEEP === "1";
 const WAL_AUTOCHECKPOINT = process.env.BENCH_WAL_AUTOCHECKPOINT;
 /** Experiment: 0 = the strategy never enters (RSI band [100, 100]), to price candle closes without orders. */
 const ENTRIES = envNumber("BENCH_ENTRIES", 1);
+const HEAP_SNAPSHOTS = process.env.BENCH_HEAP_SNAPSHOTS;
+
+/** Writes a heap snapshot of live objects (after a full GC) when BENCH_HEAP_SNAPSHOTS is set. */
+async function heapSnapshot(name: string): Promise<void> {
+  if (!HEAP_SNAPSHOTS) return;
+  Bun.gc(true);
+  await Bun.write(join(HEAP_SNAPSHOTS, `${name}.json`), JSON.stringify(Bun.generateHeapSnapshot()));
+}
 
 const TARGET_P99_MS = 5;
 const TARGET_RSS_MB = 300;
@@ -276,10 +286,13 @@ async function runtimeRun(): Promise<RuntimeFigures> {
   const pumpStartedAt = performance.now();
   sampler.start(1_000, GC_SAMPLE_EVERY);
   lag.start();
+  const early = HEAP_SNAPSHOTS ? setTimeout(() => void heapSnapshot("early"), 15_000) : null;
   const pump = await stream.pump(SECONDS * 1000);
   sampler.stop();
   const loopLag = lag.stop();
   if (scrape) clearInterval(scrape);
+  if (early) clearTimeout(early);
+  await heapSnapshot("end");
   // Let the last fills arrive before reading the database.
   await Bun.sleep(500);
 

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import type { AnyActorRef } from "xstate";
 import { findOrderByClientId, getPosition, listAudit, listClosedTrades, listFills, listOrders } from "../../../src/db/index.ts";
 import { RetryableError } from "../../../src/core/errors.ts";
 import { createHarness, type Harness } from "../../support/runtime-harness.ts";
@@ -92,6 +93,24 @@ describe("trading through the actors", () => {
     expect(sells[0]).toMatchObject({ reason: "flatten", state: "filled", priority: 0 });
     expect(h.exchange.balances.get("BTC")?.balance ?? 0).toBeCloseTo(0, 8);
     expect(h.runtime.control.getActor(BTC)?.state).toBe("paused");
+  });
+
+  it("orders end without event types of their own (XState caches transitions per event type for good)", async () => {
+    // A final child would send its parent `xstate.done.actor.order:<id>`: a new event type per
+    // order, and XState memoises transition candidates per event type on the parent's state nodes,
+    // so memory grew with every order ever placed. The order actors report `child.final` instead.
+    const received: { actor: string; type: string }[] = [];
+    await started({ provide: (deps) => ({ ...deps, inspect: (e) => e.type === "@xstate.event" && received.push({ actor: (e.actorRef as AnyActorRef).id, type: e.event.type }) }) });
+    await riseUntilEntry(h);
+    await h.runtime.control.flattenMarket(BTC, origin);
+    await h.settle(30);
+    const orders = listOrders(h.db.db, { market: BTC });
+    expect(orders.map((o) => o.state)).toEqual(["filled", "filled"]);
+    const perOrder = received.filter((r) => orders.some((o) => r.type.includes(o.clientOrderId)));
+    expect(perOrder).toEqual([]);
+    expect(received.filter((r) => r.actor === "orders" && r.type === "child.final")).toHaveLength(2);
+    // Ended order actors are stopped and unregistered, not kept alive.
+    for (const o of orders) expect(h.runtime.actor.system.get(`order:${o.clientOrderId}`)).toBeUndefined();
   });
 
   it("the kill switch pauses trading and flattens every market", async () => {
