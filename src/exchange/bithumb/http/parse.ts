@@ -85,12 +85,12 @@ export const tickerFields = {
   timestamp: epochMs,
 };
 
-const tickerItem = z.object({ market: krwMarket, ...tickerFields });
+const tickerFieldsSchema = z.object(tickerFields);
 
-/** `GET /v1/ticker`. */
-export function parseTickers(json: unknown): Ticker[] {
-  return parseWith(z.array(tickerItem), json, "ticker").map((t) => ({
-    market: t.market,
+/** The shared ticker fields as the core's `Ticker` (REST keys the market `market`, the WebSocket `code`). */
+export function tickerFromWire(market: Market, t: z.output<typeof tickerFieldsSchema>): Ticker {
+  return {
+    market,
     tradePrice: t.trade_price,
     openingPrice: t.opening_price,
     highPrice: t.high_price,
@@ -104,7 +104,14 @@ export function parseTickers(json: unknown): Ticker[] {
     accTradePrice24h: t.acc_trade_price_24h,
     tradeTimestamp: t.trade_timestamp,
     timestamp: t.timestamp,
-  }));
+  };
+}
+
+const tickerItem = z.object({ market: krwMarket, ...tickerFields });
+
+/** `GET /v1/ticker`. */
+export function parseTickers(json: unknown): Ticker[] {
+  return parseWith(z.array(tickerItem), json, "ticker").map((t) => tickerFromWire(t.market, t));
 }
 
 export const orderbookUnit = z.object({

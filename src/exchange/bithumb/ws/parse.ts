@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Orderbook, Ticker, Trade } from "../../../core/model.ts";
 import type { MyAssetEvent, MyOrderEvent } from "../../../ports/market-stream.ts";
-import { orderbookUnit, tickerFields, toLevels } from "../http/parse.ts";
+import { orderbookUnit, tickerFields, tickerFromWire, toLevels } from "../http/parse.ts";
 import { epochMs, idText, krwMarket, num, optNum, optText, parseJsonText, parseWith, text } from "../wire.ts";
 
 /**
@@ -87,20 +87,7 @@ const wsTicker = z.object({
 
 function toTicker(t: z.output<typeof wsTicker>): Ticker {
   return {
-    market: t.code,
-    tradePrice: t.trade_price,
-    openingPrice: t.opening_price,
-    highPrice: t.high_price,
-    lowPrice: t.low_price,
-    prevClosingPrice: t.prev_closing_price,
-    change: t.change,
-    changeRate: t.change_rate,
-    signedChangeRate: t.signed_change_rate,
-    tradeVolume: t.trade_volume,
-    accTradeVolume24h: t.acc_trade_volume_24h,
-    accTradePrice24h: t.acc_trade_price_24h,
-    tradeTimestamp: t.trade_timestamp,
-    timestamp: t.timestamp,
+    ...tickerFromWire(t.code, t),
     ...(t.market_warning ? { warning: t.market_warning } : {}),
     ...(typeof t.is_trading_suspended === "boolean" ? { suspended: t.is_trading_suspended } : {}),
     ...(t.market_state !== undefined ? { marketState: t.market_state } : {}),
