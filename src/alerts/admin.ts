@@ -50,7 +50,8 @@ export interface AlertAdminOptions {
 export interface AlertAdminPort {
   listChannels(): readonly AdminChannelView[];
   recentAlerts(limit: number): readonly AdminAlertView[];
-  testChannel(id: string): Promise<DeliveryResult>;
+  /** Sends a test alert through a channel now, in the name of `by` (the user who pressed the button). */
+  testChannel(id: string, by: string): Promise<DeliveryResult>;
   createChannel(input: AdminNewChannel, by: string): Promise<AdminChannelView>;
   setChannelEnabled(id: string, enabled: boolean, by: string): Promise<AdminChannelView>;
   deleteChannel(id: string, by: string): Promise<void>;
@@ -100,8 +101,8 @@ export function createAlertAdmin(options: AlertAdminOptions): AlertAdminPort {
   return {
     listChannels,
     recentAlerts: (limit) => listAlerts(db, { limit }).map((a) => ({ id: a.id, ts: a.ts, severity: a.severity, title: a.title, text: a.text, suppressed: a.suppressed })),
-    async testChannel(id) {
-      const results = await service.testChannel(id);
+    async testChannel(id, by) {
+      const results = await service.testChannel(id, by);
       if (results.length === 0) return { ok: false, retryable: false, error: "no such channel" };
       const failed = results.filter((r) => !r.ok);
       if (failed.length === 0) return { ok: true, retryable: false };

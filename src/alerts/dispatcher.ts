@@ -101,9 +101,10 @@ export interface Alerter {
   /**
    * Send a test message now to the channels matching `idOrKind` (an id such as `db:3`, a prefix
    * such as `env:telegram` for all its chats, or a kind such as `slack`): one attempt each,
-   * bypassing de-duplication but not the rate limit. Never throws.
+   * bypassing de-duplication but not the rate limit. `by` is who asked (the dashboard's logged-in
+   * user): the message and the log line name them. Never throws.
    */
-  test(idOrKind: string, by?: string): Promise<ChannelTestResult[]>;
+  test(idOrKind: string, by: string): Promise<ChannelTestResult[]>;
   stats(): AlerterStats;
   /** Resolves true once every queued delivery is done, or false after `timeoutMs` (on the clock). */
   flush(timeoutMs: number): Promise<boolean>;
@@ -383,7 +384,7 @@ export function createAlerter(options: AlerterOptions): Alerter {
     });
   }
 
-  async function test(idOrKind: string, by = "system"): Promise<ChannelTestResult[]> {
+  async function test(idOrKind: string, by: string): Promise<ChannelTestResult[]> {
     try {
       const matching = channelsNow().filter((c) => c.id === idOrKind || c.id.startsWith(`${idOrKind}:`) || c.kind === idOrKind);
       const now = clock.now();

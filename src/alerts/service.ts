@@ -53,8 +53,8 @@ export interface AlertServiceOptions {
 export interface AlertService {
   readonly alerter: Alerter;
   readonly channels: ChannelRegistry;
-  /** The settings page's test button: `db:3`, `env:telegram`, a kind, or a stored channel's number. */
-  testChannel(idOrKind: string | number, by?: string): Promise<ChannelTestResult[]>;
+  /** The settings page's test button: `db:3`, `env:telegram`, a kind, or a stored channel's number; `by` is who pressed it. */
+  testChannel(idOrKind: string | number, by: string): Promise<ChannelTestResult[]>;
   /** Load the stored channels and start the Telegram command bots (commands need `control`, here or in the options). */
   start(options?: { control?: ControlPort }): Promise<void>;
   /** Give queued deliveries up to `drainMs` (default 3 s), then stop everything. */

@@ -14,11 +14,35 @@ import { Layout } from "../layout.tsx";
 
 export type FieldErrors = Readonly<Record<string, readonly string[]>>;
 
+/** A column of a list field's rows: a number per row, with its bounds as the form states them. */
+export interface ParamColumn {
+  /** The key in each row's record: `fraction`. */
+  readonly key: string;
+  readonly min?: number;
+  readonly max?: number;
+  readonly minExclusive?: boolean;
+  readonly maxExclusive?: boolean;
+  /** Typed and shown as a percentage of the stored fraction (its bounds too: 0 … 100). */
+  readonly percent?: boolean;
+}
+
+/** One cell of a list field as shown: its text, and the exact stored value behind a rounded text. */
+export interface ParamCell {
+  readonly text: string;
+  readonly exact?: string;
+}
+
+/** The form field of a list's cell: `takeProfits.levels.0.fraction`. */
+export const cellName = (field: string, row: number, key: string) => `${field}.${row}.${key}`;
+/** The hidden field carrying a rounded cell's exact value (kept while its text is unchanged). */
+export const exactName = (cell: string) => `${cell}:exact`;
+
 /** One input of a parameter form (from the schema's JSON Schema). */
 export interface ParamField {
   /** Dotted path, also the form field's name: `stopLoss.atrMultiple`. */
   readonly name: string;
-  readonly kind: "integer" | "number" | "boolean" | "enum" | "json";
+  /** `rows`: a list of number records (take-profit levels), a row of inputs each. */
+  readonly kind: "integer" | "number" | "boolean" | "enum" | "json" | "rows";
   readonly options?: readonly string[];
   readonly min?: number;
   readonly max?: number;
@@ -27,8 +51,12 @@ export interface ParamField {
   readonly maxExclusive?: boolean;
   /** Empty input means null ("off"). */
   readonly nullable?: boolean;
-  /** The value to show (what was submitted, after an error). */
+  /** The value to show (what was submitted, after an error); empty for `rows`. */
   readonly value: string;
+  /** `rows`: the columns, how many rows the list may have, and the rows to show. */
+  readonly columns?: readonly ParamColumn[];
+  readonly maxRows?: number;
+  readonly rows?: readonly (readonly ParamCell[])[];
 }
 
 export interface ParamFormState {
@@ -125,7 +153,7 @@ function groupFields(fields: readonly ParamField[]): { group: string; fields: Pa
 }
 
 /** The allowed range as a short hint: `1 … 100`, `> 0`, `≤ 1`. */
-function bounds(f: ParamField): string {
+function bounds(f: Pick<ParamField, "min" | "max" | "minExclusive" | "maxExclusive">): string {
   const lo = f.min === undefined ? "" : `${f.minExclusive ? ">" : "≥"} ${f.min}`;
   const hi = f.max === undefined ? "" : `${f.maxExclusive ? "<" : "≤"} ${f.max}`;
   if (f.min !== undefined && f.max !== undefined && !f.minExclusive && !f.maxExclusive) return `${f.min} … ${f.max}`;
@@ -134,11 +162,83 @@ function bounds(f: ParamField): string {
 
 const fieldId = (section: string, name: string) => `f-${section}-${name.replace(/\./g, "-")}`;
 
-const ParamInput: FC<{ ctx: ViewContext; section: string; field: ParamField; errors?: readonly string[]; readOnly: boolean }> = ({ ctx, section, field: f, errors, readOnly }) => {
+/** Empty rows an admin gets below a list's rows, to add entries without JavaScript. */
+const SPARE_ROWS = 2;
+
+/**
+ * A list of number records as a table of inputs, a row per entry (take-profit levels: `r` and
+ * `fraction` in %). Blank rows are ignored when saved; admins get spare rows to add entries. A
+ * rounded cell carries its exact value in a hidden field, so an unchanged form saves the same values.
+ */
+const RowsInput: FC<{ ctx: ViewContext; section: string; field: ParamField; label: string; errors: FieldErrors; readOnly: boolean }> = ({ ctx, section, field: f, label, errors, readOnly }) => {
+  const columns = f.columns ?? [];
+  const rows = f.rows ?? [];
+  const shown = readOnly ? rows.length : Math.min(f.maxRows ?? rows.length, rows.length + SPARE_ROWS);
   const id = fieldId(section, f.name);
+  const listErrors = errors[f.name];
+  return (
+    <div class="param rows">
+      <span class="label mono" id={`${id}-label`}>
+        {label}
+      </span>
+      <table class="table compact param-rows" id={id} aria-labelledby={`${id}-label`} aria-describedby={listErrors && listErrors.length > 0 ? `${id}-err` : undefined}>
+        <thead>
+          <tr>
+            <th class="num">#</th>
+            {columns.map((col) => (
+              <th class="mono">
+                {col.key}
+                {col.percent ? " (%)" : ""} <span class="help">{bounds(col)}</span>
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {Array.from({ length: shown }, (_, i) => (
+            <tr>
+              <td class="num muted">{i + 1}</td>
+              {columns.map((col, k) => {
+                const name = cellName(f.name, i, col.key);
+                const cell = rows[i]?.[k];
+                const cellErrors = errors[name];
+                const invalid = cellErrors && cellErrors.length > 0 ? "true" : undefined;
+                const cellId = fieldId(section, name);
+                return (
+                  <td>
+                    <input
+                      type="text"
+                      inputmode="decimal"
+                      id={cellId}
+                      name={name}
+                      value={cell?.text ?? ""}
+                      readonly={readOnly}
+                      aria-label={`${label} ${ctx.t("settings.row", { n: i + 1 })} ${col.key}${col.percent ? " (%)" : ""}`}
+                      aria-invalid={invalid}
+                      aria-describedby={invalid ? `${cellId}-err` : undefined}
+                    />
+                    {col.percent ? <span class="unit">%</span> : null}
+                    {cell?.exact !== undefined && !readOnly ? <input type="hidden" name={exactName(name)} value={cell.exact} /> : null}
+                    <FieldError errors={cellErrors} id={invalid ? `${cellId}-err` : undefined} />
+                  </td>
+                );
+              })}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {readOnly ? null : <span class="help">{ctx.t("settings.rowsHelp")}</span>}
+      <FieldError errors={listErrors} id={listErrors && listErrors.length > 0 ? `${id}-err` : undefined} />
+    </div>
+  );
+};
+
+const ParamInput: FC<{ ctx: ViewContext; section: string; field: ParamField; allErrors: FieldErrors; readOnly: boolean }> = ({ ctx, section, field: f, allErrors, readOnly }) => {
+  const id = fieldId(section, f.name);
+  const errors = allErrors[f.name];
   const invalid = errors && errors.length > 0 ? "true" : undefined;
   const describedBy = invalid ? `${id}-err` : undefined;
   const label = f.name.includes(".") ? f.name.slice(f.name.indexOf(".") + 1) : f.name;
+  if (f.kind === "rows") return <RowsInput ctx={ctx} section={section} field={f} label={label} errors={allErrors} readOnly={readOnly} />;
   let input;
   if (f.kind === "boolean") {
     input = <input type="checkbox" id={id} name={f.name} value="true" checked={f.value === "true"} disabled={readOnly} aria-invalid={invalid} aria-describedby={describedBy} />;
@@ -220,7 +320,7 @@ export const ParamsForm: FC<{ ctx: ViewContext; state: ParamFormState }> = ({ ct
           g.group === "" ? (
             <div class="params-grid">
               {g.fields.map((f) => (
-                <ParamInput ctx={ctx} section={state.section} field={f} errors={state.errors[f.name]} readOnly={readOnly} />
+                <ParamInput ctx={ctx} section={state.section} field={f} allErrors={state.errors} readOnly={readOnly} />
               ))}
             </div>
           ) : (
@@ -228,7 +328,7 @@ export const ParamsForm: FC<{ ctx: ViewContext; state: ParamFormState }> = ({ ct
               <legend class="mono">{g.group}</legend>
               <div class="params-grid">
                 {g.fields.map((f) => (
-                  <ParamInput ctx={ctx} section={state.section} field={f} errors={state.errors[f.name]} readOnly={readOnly} />
+                  <ParamInput ctx={ctx} section={state.section} field={f} allErrors={state.errors} readOnly={readOnly} />
                 ))}
               </div>
             </fieldset>

@@ -103,8 +103,8 @@ export interface NewAlertChannel {
 export interface AlertAdmin {
   listChannels(): readonly AlertChannelView[] | Promise<readonly AlertChannelView[]>;
   recentAlerts(limit: number): readonly AlertView[] | Promise<readonly AlertView[]>;
-  /** Sends a test alert through one channel now. */
-  testChannel(id: string): Promise<DeliveryResult>;
+  /** Sends a test alert through one channel now; `by` (the logged-in user) is named in the message and the alerter's log. */
+  testChannel(id: string, by: string): Promise<DeliveryResult>;
   createChannel(input: NewAlertChannel, by: string): Promise<unknown>;
   setChannelEnabled(id: string, enabled: boolean, by: string): Promise<unknown>;
   deleteChannel(id: string, by: string): Promise<unknown>;

@@ -100,13 +100,16 @@ export function settingsRoutes(deps: DashboardDeps, assets: AssetUrls): Hono<Das
   async function saveParams(c: Ctx, section: Section): Promise<Response> {
     const t = tOf(c);
     const form = (await readForm(c)).values;
-    const { input, errors } = parseParamsForm(section, form, t);
+    const { input, errors, fieldOf } = parseParamsForm(section, form, t);
     let params: ReturnType<(typeof RESOLVERS)[Section]> | undefined;
     try {
       params = RESOLVERS[section](input);
     } catch (e) {
       if (!(e instanceof z.ZodError)) throw e;
-      for (const [k, v] of Object.entries(zodFieldErrors(e))) if (!errors[k]) errors[k] = v;
+      for (const [path, v] of Object.entries(zodFieldErrors(e))) {
+        const k = fieldOf(path);
+        if (!errors[k]) errors[k] = v;
+      }
     }
     if (Object.keys(errors).length > 0 || params === undefined) {
       return page(c, { params: { [section]: { values: form, errors: { _: [t("settings.invalid")], ...errors } } } }, 422);
@@ -193,14 +196,15 @@ export function settingsRoutes(deps: DashboardDeps, assets: AssetUrls): Hono<Das
       if (!alerts) return finish(c, { kind: "error", text: t("settings.unavailable") }, "/settings#alert-channels", 503);
       const channel = (await alerts.listChannels()).find((ch) => ch.id === id);
       if (!channel) return finish(c, { kind: "error", text: t("error.notFound") }, "/settings#alert-channels", 404);
+      const { by } = originOf(c);
       let result;
       try {
-        result = await alerts.testChannel(id);
+        result = await alerts.testChannel(id, by);
       } catch (err) {
-        deps.logger.error({ err, channel: id }, "alert channel test threw");
+        deps.logger.error({ err, channel: id, by }, "alert channel test threw");
         result = { ok: false, retryable: false, error: t("error.failed") };
       }
-      audit(c, deps, "alerts.test", id, { ok: result.ok, error: result.error });
+      audit(c, deps, "alerts.test", id, { kind: channel.kind, name: channel.name, ok: result.ok, error: result.error });
       return result.ok
         ? finish(c, { kind: "ok", text: t("settings.testOk", { name: channel.name }) }, "/settings#alert-channels")
         : finish(c, { kind: "error", text: t("settings.testFailed", { name: channel.name, error: result.error ?? "?" }) }, "/settings#alert-channels", 502);

@@ -18,6 +18,7 @@ describe("the dashboard's view of the alerts", () => {
   let service: AlertService;
   let admin: AlertAdmin;
   let smtpPort: number;
+  let log: ReturnType<typeof captureLogger>;
 
   beforeEach(async () => {
     handle = openTestDb();
@@ -25,10 +26,11 @@ describe("the dashboard's view of the alerts", () => {
     // Every host here is loopback: the e-mail channel points at a port nobody listens on.
     smtpPort = await deadPort();
     const clock = new SimulatedClock(NOW);
+    log = captureLogger();
     service = createAlertService({
       db: handle.db,
       clock,
-      logger: captureLogger().logger,
+      logger: log.logger,
       env: channelsFromEnv({ TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_CHAT_IDS: "111", TELEGRAM_API_URL: rx.url, SMTP_HOST: "127.0.0.1", SMTP_PORT: String(smtpPort), SMTP_FROM: "bot@example.com", SMTP_TO: "ops@example.com" }),
       sealer: createSecretsBox({ db: handle.db, clock, key: new Uint8Array(32).fill(1) }),
       random: () => 0.5,
@@ -78,15 +80,25 @@ describe("the dashboard's view of the alerts", () => {
   });
 
   it("tests a channel and shows recent alerts", async () => {
-    const ok = await admin.testChannel("env:telegram");
+    const ok = await admin.testChannel("env:telegram", "kim");
     // The HTTP receiver answers "ok", which is not a Bot API answer: not counted as delivered.
     expect(ok).toEqual({ ok: false, retryable: false, error: "Telegram sendMessage: 200 ok" });
-    expect(await admin.testChannel("db:77")).toEqual({ ok: false, retryable: false, error: "no such channel" });
+    expect(await admin.testChannel("db:77", "kim")).toEqual({ ok: false, retryable: false, error: "no such channel" });
     await admin.createChannel({ kind: "webhook", name: "hook", minSeverity: "info", config: { url: `${rx.url}/hook` } }, "admin");
-    expect(await admin.testChannel("db:1")).toEqual({ ok: true, retryable: false });
+    expect(await admin.testChannel("db:1", "lee")).toEqual({ ok: true, retryable: false });
+    // The message, the stored alert and the alerter's log line name who pressed the button (never "system").
+    expect(rx.received.some((r) => r.body.includes("lee"))).toBe(true);
+    const tests = log.lines().filter((l) => l["msg"] === "alert channel test");
+    expect(tests.map((l) => [l["target"], l["by"]])).toEqual([
+      ["env:telegram", "kim"],
+      ["db:77", "kim"],
+      ["db:1", "lee"],
+    ]);
     service.alerter.alert({ severity: "critical", key: "trading_halted", title: "전체 거래 중단", text: "x", ts: NOW });
     const recent = await admin.recentAlerts(5);
     expect(recent[0]).toMatchObject({ severity: "critical", title: "전체 거래 중단", suppressed: false });
     expect(recent.map((a) => a.title)).toContain("테스트 알림");
+    const senders = recent.filter((a) => a.title === "테스트 알림").map((a) => /^(\w+)이\(가\) 보낸/.exec(a.text)?.[1]);
+    expect(senders.sort()).toEqual(["kim", "kim", "lee"]);
   });
 });

@@ -321,12 +321,12 @@ describe("the alert dispatcher", () => {
       ["env:telegram:2", true],
     ]);
     expect(t1.sent[0]!.text).toContain("admin");
-    const r2 = await a.test("slack");
+    const r2 = await a.test("slack", "admin");
     expect(r2).toEqual([expect.objectContaining({ channel: "db:3", kind: "slack", ok: false, error: "HTTP 404: no_service" })]);
-    const r3 = await a.test("env:telegram:1");
+    const r3 = await a.test("env:telegram:1", "admin");
     expect(r3[0]).toMatchObject({ ok: false, retryable: true });
     expect(r3[0]!.error).toMatch(/^rate limited: try again in/);
-    expect(await a.test("nothing-like-this")).toEqual([]);
+    expect(await a.test("nothing-like-this", "admin")).toEqual([]);
     expect(listAlerts(handle.db).filter((r) => r.key.startsWith("test:"))).toHaveLength(4);
     expect(listAlertChannels(handle.db)).toEqual([]);
   });

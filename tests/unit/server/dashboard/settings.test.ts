@@ -1,32 +1,20 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { resolveRiskParams } from "../../../../src/core/risk/index.ts";
-import { resolveStrategyParams, STRATEGY_PRESETS } from "../../../../src/core/strategy/index.ts";
+import { RISK_PRESETS, resolveRiskParams } from "../../../../src/core/risk/index.ts";
+import { resolveStrategyParams, STRATEGY_PRESETS, type EmaCrossParams } from "../../../../src/core/strategy/index.ts";
 import { listAudit } from "../../../../src/db/index.ts";
-import { paramFields } from "../../../../src/server/dashboard/params-form.ts";
-import { harness, textOf, XSS, type Harness } from "./support.ts";
+import { formValues } from "../../../../src/server/dashboard/params-form.ts";
+import { CLIENT_IP, harness, T0, textOf, XSS, type Harness } from "./support.ts";
 
 let h: Harness;
 afterEach(() => h?.close());
 
 /** The strategy form as the page fills it in (the parameters in force), with some values changed. */
 function strategyForm(over: Record<string, string> = {}): Record<string, string> {
-  const form: Record<string, string> = {};
-  for (const f of paramFields("strategy", STRATEGY_PRESETS.default)) {
-    if (f.kind === "boolean") {
-      if (f.value === "true") form[f.name] = "true";
-    } else form[f.name] = f.value;
-  }
-  return { ...form, ...over };
+  return { ...formValues("strategy", STRATEGY_PRESETS.default), ...over };
 }
 
 function riskForm(over: Record<string, string> = {}): Record<string, string> {
-  const form: Record<string, string> = {};
-  for (const f of paramFields("risk", resolveRiskParams({}))) {
-    if (f.kind === "boolean") {
-      if (f.value === "true") form[f.name] = "true";
-    } else form[f.name] = f.value;
-  }
-  return { ...form, ...over };
+  return { ...formValues("risk", resolveRiskParams({})), ...over };
 }
 
 /** The error shown right after the input named `name` (the field's own message). */
@@ -42,7 +30,7 @@ describe("strategy and risk parameters", () => {
   it("generates every field from the zod schema, with its bounds", async () => {
     h = harness();
     const html = await (await h.request("/settings", { as: "admin" })).text();
-    for (const name of ["emaFast", "emaSlow", "stopLoss.mode", "stopLoss.atrMultiple", "takeProfits.levels", "trailingStop.enabled", "timeStop.bars"]) expect(html, name).toContain(`name="${name}"`);
+    for (const name of ["emaFast", "emaSlow", "stopLoss.mode", "stopLoss.atrMultiple", "takeProfits.levels.0.r", "takeProfits.levels.1.fraction", "trailingStop.enabled", "timeStop.bars"]) expect(html, name).toContain(`name="${name}"`);
     expect(html).toMatch(/<select id="f-strategy-stopLoss-mode" name="stopLoss\.mode"[^>]*><option value="atr" selected="">atr<\/option><option value="percent">percent<\/option>/);
     expect(textOf(html)).toContain("1 … 10000"); // emaFast's bounds
     expect(html).toContain('name="dailyLossLimit"');
@@ -51,13 +39,16 @@ describe("strategy and risk parameters", () => {
 
   it("puts each problem next to its field, keeps what was typed, and changes nothing", async () => {
     h = harness();
-    const res = await h.request("/settings/strategy", { as: "admin", form: strategyForm({ emaFast: "abc", rsiMin: "150", "stopLoss.percent": "2", "takeProfits.levels": "[{oops" }) });
+    const res = await h.request("/settings/strategy", { as: "admin", form: strategyForm({ emaFast: "abc", rsiMin: "150", "stopLoss.percent": "2", "takeProfits.levels.0.fraction": "150", "takeProfits.levels.1.r": "two" }) });
     expect(res.status).toBe(422);
     const html = await res.text();
     expect(fieldError(html, "emaFast")).toBe("숫자를 입력하세요.");
     expect(fieldError(html, "rsiMin")).toMatch(/100/);
     expect(fieldError(html, "stopLoss.percent")).toMatch(/1/);
-    expect(fieldError(html, "takeProfits.levels")).toMatch(/^올바른 JSON이 아닙니다/);
+    // A percentage is checked in the unit it was typed in (not as the stored fraction's "≤ 1").
+    expect(fieldError(html, "takeProfits.levels.0.fraction")).toBe("&gt; 0, ≤ 100 범위로 입력하세요.");
+    expect(fieldError(html, "takeProfits.levels.1.r")).toBe("숫자를 입력하세요.");
+    expect(html).toMatch(/id="f-strategy-takeProfits-levels-0-fraction" name="takeProfits\.levels\.0\.fraction" value="150"/);
     expect(fieldError(html, "emaSlow")).toBeUndefined();
     expect(html).toContain('id="f-strategy-emaFast" name="emaFast" value="abc"');
     expect(html).toMatch(/id="f-strategy-emaFast"[^>]*aria-invalid="true"/);
@@ -103,6 +94,114 @@ describe("strategy and risk parameters", () => {
     const html = await (await h.request("/settings?section=strategy&preset=classic", { as: "admin" })).text();
     expect(html).toMatch(/id="f-strategy-trailingStop-enabled" name="trailingStop.enabled" value="true"\/>/); // unchecked in classic
     expect(h.control.calls).toEqual([]);
+  });
+});
+
+/** Undoes the entities hono writes in attribute values and text. */
+const decode = (v: string) => v.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+
+/**
+ * What a browser submits for the form posting to `action` in `html` when nothing is changed: text
+ * and hidden inputs, ticked checkboxes only, each select's chosen option, textareas.
+ */
+function submitted(html: string, action: string): Record<string, string> {
+  const start = html.indexOf(`<form method="post" action="${action}"`);
+  expect(start, action).toBeGreaterThan(-1);
+  const form = html.slice(start, html.indexOf("</form>", start));
+  const attr = (tag: string, name: string) => {
+    const m = new RegExp(`\\s${name}="([^"]*)"`).exec(tag);
+    return m ? decode(m[1]!) : undefined;
+  };
+  const out: Record<string, string> = {};
+  for (const [tag] of form.matchAll(/<input\b[^>]*>/g)) {
+    const name = attr(tag, "name");
+    if (!name || (attr(tag, "type") === "checkbox" && attr(tag, "checked") === undefined)) continue;
+    out[name] = attr(tag, "value") ?? "";
+  }
+  for (const [, name, options] of form.matchAll(/<select\b[^>]*\sname="([^"]+)"[^>]*>([\s\S]*?)<\/select>/g)) {
+    const chosen = /<option value="([^"]*)" selected=""/.exec(options!) ?? /<option value="([^"]*)"/.exec(options!);
+    if (chosen) out[name!] = decode(chosen[1]!);
+  }
+  for (const [, name, text] of form.matchAll(/<textarea\b[^>]*\sname="([^"]+)"[^>]*>([\s\S]*?)<\/textarea>/g)) out[name!] = decode(text!);
+  return out;
+}
+
+describe("take-profit levels", () => {
+  /** Records what the page asks the control port to apply. */
+  function recording(h: Harness): { strategy?: EmaCrossParams; risk?: unknown }[] {
+    const updates: { strategy?: EmaCrossParams; risk?: unknown }[] = [];
+    h.control.updateParams = (next: unknown, origin) => {
+      updates.push(next as { strategy?: EmaCrossParams });
+      h.control.calls.push({ method: "updateParams", origin });
+      return Promise.resolve({ ok: true, message: "saved" });
+    };
+    return updates;
+  }
+
+  it("shows each level's share of the position as a percentage, not as float noise", async () => {
+    h = harness();
+    for (const as of ["viewer", "admin"] as const) {
+      const html = await (await h.request("/settings", { as })).text();
+      const section = html.slice(html.indexOf('id="params-strategy"'), html.indexOf('id="params-risk"'));
+      expect(section, as).toMatch(/name="takeProfits\.levels\.0\.r" value="1"/);
+      expect(section, as).toMatch(/name="takeProfits\.levels\.0\.fraction" value="33\.33"/);
+      expect(textOf(section), as).toContain("fraction (%) > 0, ≤ 100");
+      // No 0.3333333333333333 in what a reader sees (an admin's form carries it in a hidden field).
+      expect(textOf(section), as).not.toContain("0.333");
+    }
+    expect(await (await h.request("/settings", { as: "viewer" })).text()).not.toContain(":exact");
+  });
+
+  it("saving the page unchanged saves the parameters unchanged, exact fractions included (also a loaded preset)", async () => {
+    h = harness();
+    const updates = recording(h);
+    const page = await (await h.request("/settings", { as: "admin" })).text();
+    for (const section of ["strategy", "risk"] as const) {
+      const res = await h.request(`/settings/${section}`, { as: "admin", form: submitted(page, `/settings/${section}`) });
+      expect(res.status, section).toBe(303);
+    }
+    const classic = await (await h.request("/settings?section=strategy&preset=classic", { as: "admin" })).text();
+    expect((await h.request("/settings/strategy", { as: "admin", form: submitted(classic, "/settings/strategy") })).status).toBe(303);
+    expect(updates).toEqual([{ strategy: STRATEGY_PRESETS.default }, { risk: RISK_PRESETS.default }, { strategy: STRATEGY_PRESETS.classic }]);
+    expect(updates[0]!.strategy!.takeProfits.levels.map((l) => l.fraction)).toEqual([1 / 3, 1 / 3]);
+  });
+
+  it("saves a changed share as its fraction without float noise, and keeps the untouched ones exact", async () => {
+    h = harness();
+    const updates = recording(h);
+    const page = await (await h.request("/settings", { as: "admin" })).text();
+    const form = { ...submitted(page, "/settings/strategy"), "takeProfits.levels.0.fraction": "33.3" };
+    expect((await h.request("/settings/strategy", { as: "admin", form })).status).toBe(303);
+    expect(updates[0]!.strategy!.takeProfits.levels).toEqual([
+      { r: 1, fraction: 0.333 },
+      { r: 2, fraction: 1 / 3 },
+    ]);
+  });
+
+  it("removes a level whose row is cleared and adds one typed into a spare row; problems show on the form's row", async () => {
+    h = harness();
+    const updates = recording(h);
+    const page = await (await h.request("/settings", { as: "admin" })).text();
+    const base = submitted(page, "/settings/strategy");
+    // Two levels and two spare rows.
+    expect([base["takeProfits.levels.2.r"], base["takeProfits.levels.3.fraction"], base["takeProfits.levels.4.r"]]).toEqual(["", "", undefined]);
+    const form = { ...base, "takeProfits.levels.0.r": "", "takeProfits.levels.0.fraction": "", "takeProfits.levels.3.r": "3", "takeProfits.levels.3.fraction": "25" };
+    expect((await h.request("/settings/strategy", { as: "admin", form })).status).toBe(303);
+    expect(updates[0]!.strategy!.takeProfits.levels).toEqual([
+      { r: 2, fraction: 1 / 3 },
+      { r: 3, fraction: 0.25 },
+    ]);
+
+    // The schema's issue with the list's third entry is the form's fourth row (the third is blank).
+    const bad = await h.request("/settings/strategy", { as: "admin", form: { ...base, "takeProfits.levels.3.r": "-1", "takeProfits.levels.3.fraction": "10" } });
+    expect(bad.status).toBe(422);
+    const html = await bad.text();
+    expect(fieldError(html, "takeProfits.levels.3.r")).toMatch(/0/);
+    expect(html).toMatch(/id="f-strategy-takeProfits-levels-3-r" name="takeProfits\.levels\.3\.r" value="-1"[^>]*aria-invalid="true"/);
+    // A rule about the whole list is shown under the list.
+    const unordered = await (await h.request("/settings/strategy", { as: "admin", form: { ...base, "takeProfits.levels.1.r": "0.5" } })).text();
+    expect(fieldError(unordered, "takeProfits.levels")).toBe("levels in strictly increasing r");
+    expect(updates).toHaveLength(1);
   });
 });
 
@@ -201,8 +300,19 @@ describe("alert channels", () => {
     const failed = await h.request("/settings/alerts/test", { as: "admin", form: { id: "db:1" }, htmx: true });
     expect(failed.status).toBe(502);
     expect(await failed.text()).toContain("발송 실패 (HTTP 502 from the receiver)");
-    expect(h.alerts.tests).toEqual(["env:telegram", "db:1"]);
-    expect(listAudit(h.handle.db, { action: "alerts.test" })).toHaveLength(2);
+    // Sent in the name of the user who pressed the button, and audited like any operator action:
+    // who, what (which channel, the outcome), when and from where.
+    expect(h.alerts.tests).toEqual([
+      { id: "env:telegram", by: "admin" },
+      { id: "db:1", by: "admin" },
+    ]);
+    const rows = listAudit(h.handle.db, { action: "alerts.test" });
+    expect(rows.map((r) => ({ ts: r.ts, actor: r.actor, target: r.target, source: r.source }))).toEqual([
+      { ts: T0, actor: "admin", target: "db:1", source: CLIENT_IP },
+      { ts: T0, actor: "admin", target: "env:telegram", source: CLIENT_IP },
+    ]);
+    expect(JSON.parse(rows[0]!.details!)).toMatchObject({ kind: "webhook", name: "<b>hook</b>", ok: false, error: "HTTP 502 from the receiver", via: "dashboard" });
+    expect(JSON.parse(rows[1]!.details!)).toMatchObject({ kind: "telegram", name: "ops chat", ok: true, via: "dashboard" });
     expect((await h.request("/settings/alerts/test", { as: "admin", form: { id: "db:99" } })).status).toBe(303);
   });
 

@@ -7,7 +7,7 @@ import { SimulatedClock } from "../../../../src/clock/simulated.ts";
 import type { ExchangeOrder, Market, MarketInfo } from "../../../../src/core/model.ts";
 import { applyExchangeOrder, insertUser, openDb, recordOrderIntent, recordSignal, saveCandles, syncMarkets, updatePositionExits, type Db, type DbHandle } from "../../../../src/db/index.ts";
 import { createAuth, csrfProtect, type Auth } from "../../../../src/server/auth/index.ts";
-import { createDashboard, type AlertAdmin, type Dashboard, type DashboardDeps } from "../../../../src/server/dashboard/index.ts";
+import { createDashboard, type AlertAdmin, type AlertView, type Dashboard, type DashboardDeps } from "../../../../src/server/dashboard/index.ts";
 import type { AppEnv, Principal, Role } from "../../../../src/server/env.ts";
 import { errorHandler, pageAwareNotFound } from "../../../../src/server/errors.ts";
 import { clientIp } from "../../../../src/server/middleware/client-ip.ts";
@@ -57,16 +57,19 @@ export class FakeAlerts implements AlertAdmin {
     { id: "db:1", kind: "webhook" as const, name: "<b>hook</b>", enabled: true, minSeverity: "info" as const, summary: "example.invalid", editable: true },
   ];
   created: unknown[] = [];
-  tests: string[] = [];
+  /** Test sends as asked for: the channel and who pressed the button. */
+  tests: { id: string; by: string }[] = [];
   testResult = { ok: true, retryable: false } as { ok: boolean; retryable: boolean; error?: string };
   listChannels() {
     return this.channels;
   }
-  recentAlerts() {
-    return [{ id: 1, ts: T0 - 60_000, severity: "critical" as const, title: "Trading halted", text: "reconciliation mismatch <script>alert(1)</script>", suppressed: false }];
+  /** Newest first, like the alerter's; tests add to it to see the overview follow. */
+  alerts: AlertView[] = [{ id: 1, ts: T0 - 60_000, severity: "critical", title: "Trading halted", text: "reconciliation mismatch <script>alert(1)</script>", suppressed: false }];
+  recentAlerts(limit: number) {
+    return this.alerts.slice(0, limit);
   }
-  async testChannel(id: string) {
-    this.tests.push(id);
+  async testChannel(id: string, by: string) {
+    this.tests.push({ id, by });
     return this.testResult;
   }
   async createChannel(input: unknown) {

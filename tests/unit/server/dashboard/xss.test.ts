@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { paramFields } from "../../../../src/server/dashboard/params-form.ts";
+import { formValues } from "../../../../src/server/dashboard/params-form.ts";
 import { STRATEGY_PRESETS } from "../../../../src/core/strategy/index.ts";
 import { harness, XSS, type Harness } from "./support.ts";
 
@@ -38,9 +38,8 @@ describe("exchange and user text is escaped", () => {
 
   it("in values typed into a settings form and sent back with its errors", async () => {
     h = harness();
-    const form: Record<string, string> = {};
-    for (const f of paramFields("strategy", STRATEGY_PRESETS.default)) if (f.kind !== "boolean") form[f.name] = f.value;
-    const res = await h.request("/settings/strategy", { as: "admin", form: { ...form, emaFast: XSS, "stopLoss.mode": XSS, "takeProfits.levels": XSS } });
+    const form = formValues("strategy", STRATEGY_PRESETS.default);
+    const res = await h.request("/settings/strategy", { as: "admin", form: { ...form, emaFast: XSS, "stopLoss.mode": XSS, "takeProfits.levels.0.fraction": XSS, "takeProfits.levels.1.r": XSS } });
     expect(res.status).toBe(422);
     escaped(await res.text());
   });
