@@ -47,5 +47,5 @@ export interface HeaderStatus {
   readonly healthy: boolean;
 }
 
-/** The live-update topics a page subscribes to (see src/server/dashboard/live.ts). */
-export type LiveTopic = "overview" | "markets" | "positions" | "actors";
+/** The live-update topics a page subscribes to (see src/server/dashboard/live.ts); `market:KRW-BTC` is one market's page. */
+export type LiveTopic = "overview" | "markets" | "positions" | "actors" | `market:${string}`;

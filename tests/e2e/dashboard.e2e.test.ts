@@ -4,24 +4,29 @@
  * headless Chromium through playwright-core:
  *   - log in through the login form (a wrong password first),
  *   - watch the overview update live over SSE without a reload,
- *   - pause and resume a market from the browser (seen in the page and through the API),
+ *   - pause and resume a market from the browser (seen in the page and through the API; the
+ *     market page's row, trader panel and controls follow live),
  *   - flatten a held position through the confirmation dialog (cancel first: nothing happens),
- *     and see the sell fill arrive live on the overview in another tab,
+ *     and see the sell fill arrive live on the market page, and on the overview in another tab
+ *     (its fills and its recent alerts),
  *   - create a viewer on the settings page, and as the viewer see no mutating control on any
  *     page (nor in the live fragments) while the server refuses the viewer's forged requests
  *     (with its CSRF token) and nothing changes,
+ *   - save the strategy form unchanged: exactly the parameters in force are applied,
  *   - log out: the old session cookies open nothing,
  *   - no script error and no CSP violation on any page.
  * Screenshots: artifacts/e2e/*.png.
  */
+import { readFileSync } from "node:fs";
 import type { BrowserContext, Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resolveStrategyParams, type EmaCrossParams } from "../../src/core/strategy/index.ts";
 import { formatVolume } from "../../views/format.ts";
 import { translator } from "../../views/i18n.ts";
 import type { ApiActor } from "../integration/helpers/clients.ts";
 import { waitFor } from "../integration/helpers/poll.ts";
 import { workDir } from "../integration/helpers/workdir.ts";
-import { ADMIN_PASSWORD, ADMIN_USER, API_TOKEN, openPositions, type RealBot, startRealBot } from "./support/bot.ts";
+import { ADMIN_PASSWORD, ADMIN_USER, API_TOKEN, ENTER_AND_HOLD, openPositions, type RealBot, startRealBot } from "./support/bot.ts";
 import { launchChromium, mutatingControls, newPage, pageCsrfToken, screenshot, submitLogin } from "./support/browser.ts";
 
 /** How long the page may take to show a change (a loaded 2-core VM; live ticks are 1 s). */
@@ -36,6 +41,7 @@ interface AuditItem {
   readonly action: string;
   readonly target: string | null;
   readonly source: string | null;
+  readonly details: unknown;
 }
 
 describe("the dashboard in Chromium against the real bot", () => {
@@ -125,6 +131,10 @@ describe("the dashboard in Chromium against the real bot", () => {
     await expect.poll(() => traderCell(page, market), POLL).toContain(ko("trader.paused"));
     const resume = page.locator(`#m-${market} form[action="/markets/${market}/resume"] button`);
     await expect.poll(() => resume.count(), POLL).toBe(1);
+    // The trader panel and the page head's controls follow live too (no reload).
+    await expect.poll(() => text(page, "#market-trader"), POLL).toContain(ko("trader.paused"));
+    await expect.poll(() => page.locator(`#market-actions form[action="/markets/${market}/resume"] button`).count(), POLL).toBe(1);
+    expect(await page.locator(`#market-actions form[action="/markets/${market}/pause"]`).count()).toBe(0);
     const paused = await audit("trader.pause");
     expect(paused.length).toBe(auditBefore + 1);
     expect(paused[0]).toMatchObject({ actor: ADMIN_USER, target: market, source: "127.0.0.1" });
@@ -135,6 +145,8 @@ describe("the dashboard in Chromium against the real bot", () => {
     await waitFor(async () => (await actor(market)).state !== "paused", { what: `${market} trading again in the API`, timeoutMs: 15_000 });
     await expect.poll(() => page.locator(`#m-${market} form[action="/markets/${market}/pause"] button`).count(), POLL).toBe(1);
     expect(await traderCell(page, market)).not.toContain(ko("trader.paused"));
+    await expect.poll(() => text(page, "#market-trader"), POLL).not.toContain(ko("trader.paused"));
+    await expect.poll(() => page.locator(`#market-actions form[action="/markets/${market}/pause"] button`).count(), POLL).toBe(1);
     expect((await audit("trader.resume"))[0]).toMatchObject({ actor: ADMIN_USER, target: market });
   }, 60_000);
 
@@ -147,9 +159,16 @@ describe("the dashboard in Chromium against the real bot", () => {
     await overview.goto(`${real.base}/`);
     const sellsShown = async () => (await text(overview, "#ov-fills")).split("\n").filter((l) => l.includes(market) && l.includes(ko("side.ask"))).length;
     const sellsBefore = await sellsShown();
+    // The alerter raises an alert per fill (in the bot's language, Korean here): "체결: KRW-… 매도".
+    const sellAlert = `체결: ${market} ${ko("side.ask")}`;
+    const sellAlertsShown = async () => (await text(overview, "#ov-alerts")).split(sellAlert).length - 1;
+    const sellAlertsBefore = await sellAlertsShown();
 
     await page.goto(`${real.base}/markets/${market}`);
     await page.waitForSelector('#market-chart[data-ready="1"]', { timeout: 20_000 });
+    const marketSells = async () => (await text(page, "#market-fills")).split("\n").filter((l) => l.includes(ko("side.ask"))).length;
+    const marketSellsBefore = await marketSells();
+    expect(await text(page, "#market-position")).toContain(formatVolume(held[0]!.volume));
     await screenshot(page, "market-held");
     const openDialog = async () => {
       await page.locator(`.page-head a[href="/confirm/flatten/${market}"]`).click();
@@ -184,7 +203,15 @@ describe("the dashboard in Chromium against the real bot", () => {
     // Flat, or dust below the exchange's minimum order (which cannot be sold).
     const left = flat.position === null ? "–" : formatVolume(flat.position.volume);
     await expect.poll(() => text(page, `#m-${market} td:nth-child(6)`), POLL).toContain(left);
-    await expect.poll(() => sellsShown(), POLL).toBeGreaterThan(sellsBefore);
+    await expect.poll(() => sellsShown(), { ...POLL, message: "the sell among the overview's fills" }).toBeGreaterThan(sellsBefore);
+    // The overview's recent alerts follow live as well.
+    await expect.poll(() => sellAlertsShown(), { ...POLL, message: "the sell's alert among the overview's alerts" }).toBeGreaterThan(sellAlertsBefore);
+    // And the market's own page: no open position any more, the sell among its fills, the trader paused.
+    if (flat.position === null) await expect.poll(() => text(page, "#market-position"), POLL).toContain(ko("positions.noneHere"));
+    await expect.poll(() => marketSells(), { ...POLL, message: "the sell among the market page's fills" }).toBeGreaterThan(marketSellsBefore);
+    await expect.poll(() => text(page, "#market-trader"), POLL).toContain(ko("trader.paused"));
+    expect(await page.locator(`#market-actions form[action="/markets/${market}/resume"] button`).count()).toBe(1);
+    await screenshot(page, "market-after-flatten");
     await screenshot(overview, "overview-after-flatten");
     await overview.close();
     // The positions page no longer lists it as held (a fresh load).
@@ -231,6 +258,15 @@ describe("the dashboard in Chromium against the real bot", () => {
     expect((await real.bot.api.command(`/api/v1/actors/${other}/resume`)).status).toBe(200);
     await expect.poll(() => traderCell(v, other), POLL).not.toContain(ko("trader.paused"));
     expect((await mutatingControls(v)).filter((c) => c !== "form /lang" && c !== "form /logout")).toEqual([]);
+    // The same on a market's page: its trader panel follows live, and no control arrives with it.
+    await v.goto(`${real.base}/markets/${other}`);
+    expect((await real.bot.api.command(`/api/v1/actors/${other}/pause`)).status).toBe(200);
+    await expect.poll(() => text(v, "#market-trader"), POLL).toContain(ko("trader.paused"));
+    expect((await mutatingControls(v)).filter((c) => c !== "form /lang" && c !== "form /logout")).toEqual([]);
+    expect((await real.bot.api.command(`/api/v1/actors/${other}/resume`)).status).toBe(200);
+    await expect.poll(() => text(v, "#market-trader"), POLL).not.toContain(ko("trader.paused"));
+    expect((await mutatingControls(v)).filter((c) => c !== "form /lang" && c !== "form /logout")).toEqual([]);
+    await screenshot(v, "viewer-market");
     await v.goto(`${real.base}/`);
     await screenshot(v, "viewer-overview");
 
@@ -266,6 +302,24 @@ describe("the dashboard in Chromium against the real bot", () => {
     expect((await api<{ items: { name: string }[] }>("/api/v1/tokens")).items.map((t) => t.name)).not.toContain("stolen");
     await viewer.context.close();
   }, 60_000);
+
+  it("saves the strategy parameters unchanged from the settings page: exactly the parameters in force", async () => {
+    const { page } = admin;
+    await page.goto(`${real.base}/settings`);
+    // Take-profit shares read as percentages (the stored 1/3 is 33.33), not as 0.3333333333333333.
+    expect(await page.locator('#params-strategy input[name="takeProfits.levels.0.fraction"]').inputValue()).toBe("33.33");
+    expect(await page.locator("#params-strategy").innerText()).not.toContain("0.333");
+    const before = (await audit("settings.strategy")).length;
+    await page.locator('#params-strategy form[action="/settings/strategy"] button[type="submit"]').click();
+    await expect.poll(() => page.locator("#params-strategy .flash.ok").count(), POLL).toBe(1);
+    const saved = await audit("settings.strategy");
+    expect(saved.length).toBe(before + 1);
+    // What the bot runs with: the enter-and-hold file's strategy, resolved (1/3 exactly, not 0.3333).
+    const inForce = resolveStrategyParams((JSON.parse(readFileSync(ENTER_AND_HOLD, "utf8")) as { strategy: unknown }).strategy);
+    expect(saved[0]!.details).toMatchObject({ ok: true, params: inForce });
+    expect((saved[0]!.details as { params: EmaCrossParams }).params.takeProfits.levels.map((l) => l.fraction)).toEqual([1 / 3, 1 / 3]);
+    await screenshot(page, "settings-saved-unchanged");
+  }, 30_000);
 
   it("logs out: the session ends, and its old cookies are refused", async () => {
     const { context, page } = admin;

@@ -27,7 +27,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveRiskParams } from "../../src/core/risk/index.ts";
 import { STRATEGY_PRESETS } from "../../src/core/strategy/index.ts";
-import { paramFields, type Section } from "../../src/server/dashboard/params-form.ts";
+import { formValues, type Section } from "../../src/server/dashboard/params-form.ts";
 import { RAW_XSS, SQLI_STRINGS, XSS_ATTR, XSS_SCRIPT, XSS_SINGLE, XSS_URL } from "../fixtures/e2e/payloads.ts";
 import { waitFor } from "../integration/helpers/poll.ts";
 import { workDir } from "../integration/helpers/workdir.ts";
@@ -74,14 +74,8 @@ const bearer = { read: "", trade: "" };
 const createdTokens: { token: string; answer: Answer }[] = [];
 
 function paramsForm(section: Section, over: Record<string, string> = {}): Record<string, string> {
-  const form: Record<string, string> = {};
   const values = section === "strategy" ? STRATEGY_PRESETS.default : resolveRiskParams({});
-  for (const f of paramFields(section, values)) {
-    if (f.kind === "boolean") {
-      if (f.value === "true") form[f.name] = "true";
-    } else form[f.name] = f.value;
-  }
-  return { ...form, ...over };
+  return { ...formValues(section, values), ...over };
 }
 
 /** Every mutating route of the app: the sample request and who may send it. */
@@ -473,8 +467,8 @@ describe("hostile text comes back escaped in every page and answer", () => {
     expect(json<{ items: { target: string | null }[] }>("/api/v1/audit?limit=1000").items.map((i) => i.target)).toContain(XSS_SCRIPT);
     expect(json<{ items: { userAgent: string | null }[] }>("/api/v1/sessions").items.map((i) => i.userAgent)).toContain(XSS_SCRIPT);
 
-    // The live stream's fragments are the same escaped views.
-    const topics = "overview,markets,positions,actors";
+    // The live stream's fragments are the same escaped views (a market page's too: its trader's last error is hostile).
+    const topics = "overview,markets,positions,actors,market:KRW-XSS";
     const live = await liveMessages(admin, topics, 5_000);
     expect(live).toContain("ov-summary");
     expect(live).not.toMatch(RAW_XSS);
@@ -485,14 +479,18 @@ describe("hostile text comes back escaped in every page and answer", () => {
     const anonymous = await openLive(null, "overview");
     expect(refused({ method: "GET", path: "/live", status: anonymous.status, headers: anonymous.headers, body: "" })).toBe(true);
     await anonymous.body?.cancel();
-    const topics = "overview,markets,positions,actors";
+    const topics = "overview,markets,positions,actors,market:KRW-BTC";
     const forOperator = await liveMessages(operator, topics, 5_000);
     const forViewer = await liveMessages(viewer, topics, 5_000);
-    // The operator's variant has the controls (so the viewer check below can fail) ...
+    // The operator's variant has the controls (so the viewer check below can fail), the market
+    // page's included ...
     expect(forOperator).toMatch(/hx-post=|method="post"/);
+    expect(forOperator).toMatch(/<div id="market-actions" class="page-actions">[^\n]*\/markets\/KRW-BTC\/(pause|resume)/);
     // ... the viewer's has the same fragments without them.
     expect(forViewer).toContain("ov-summary");
     expect(forViewer).toContain("m-KRW-BTC");
+    for (const id of ["ov-alerts", "market-actions", "market-trader", "market-position", "market-signals", "market-fills"]) expect(forViewer, id).toContain(`hx-target="#${id}"`);
+    expect(forViewer).toContain('<div id="market-actions" class="page-actions"></div>');
     expect(forViewer).not.toMatch(/hx-post=|method="post"|href="\/confirm/);
   });
 });

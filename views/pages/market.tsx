@@ -1,6 +1,6 @@
 import type { FC } from "hono/jsx";
 import type { ActorSummary } from "../../src/ports/control.ts";
-import { Badge, ConfirmLink, EmptyRow, PageHead, TraderBadge, WarningBadge } from "../components.tsx";
+import { Badge, ConfirmLink, EmptyRow, oobAttr, PageHead, TraderBadge, WarningBadge } from "../components.tsx";
 import type { ViewContext } from "../context.ts";
 import { formatKst, formatPlain } from "../format.ts";
 import { Layout } from "../layout.tsx";
@@ -9,29 +9,118 @@ import { MarketRow, TraderControls } from "./markets.tsx";
 import { FillsPanel } from "./overview.tsx";
 import { PositionsTableBody, PositionsTableHead } from "./positions.tsx";
 
-export interface MarketDetailData {
+/** What the market page shows that changes while it is open (also its live topic's data). */
+export interface MarketLiveData {
   readonly row: MarketLine;
   readonly actor: ActorSummary | undefined;
   readonly position: PositionLine | undefined;
-  readonly chart: ChartPayload;
   readonly signals: readonly SignalLine[];
   readonly fills: readonly FillLine[];
+}
+
+export interface MarketDetailData extends MarketLiveData {
+  readonly chart: ChartPayload;
   /** Intervals with stored candles for this market (the chart's interval picker). */
   readonly intervals: readonly string[];
 }
+
+/** The live topic of one market's page (`market:KRW-BTC`). */
+export const marketTopic = (market: string) => `market:${market}` as const;
+
+/**
+ * The trader's controls in the page head: pause or resume, and flatten (a confirmation link).
+ * Operators only; the element is there for everyone, so a live update has something to replace.
+ */
+export const MarketActions: FC<{ ctx: ViewContext; market: string; actor: ActorSummary | undefined; oob?: boolean }> = ({ ctx, market, actor, oob }) => (
+  <div id="market-actions" class="page-actions" {...oobAttr(oob)}>
+    {ctx.can.operate && actor ? (
+      <>
+        <TraderControls ctx={ctx} market={market} state={actor.state} />
+        <ConfirmLink href={`/confirm/flatten/${market}`} label={ctx.t("action.flatten")} />
+      </>
+    ) : null}
+  </div>
+);
+
+/** The trader's state, actor id, restarts, last candle and last error. */
+export const TraderFacts: FC<{ ctx: ViewContext; actor: ActorSummary | undefined; oob?: boolean }> = ({ ctx, actor, oob }) => {
+  const { t } = ctx;
+  return (
+    <div id="market-trader" {...oobAttr(oob)}>
+      {actor ? (
+        <dl class="facts">
+          <dt>{t("col.state")}</dt>
+          <dd>
+            <TraderBadge ctx={ctx} state={actor.state} /> {actor.stale ? <Badge tone="warn">{t("market.stale")}</Badge> : null}
+          </dd>
+          <dt>{t("col.actor")}</dt>
+          <dd class="mono">{actor.id}</dd>
+          <dt>{t("col.restarts")}</dt>
+          <dd class="num">{actor.restarts}</dd>
+          <dt>{t("market.lastCandle")}</dt>
+          <dd class="time">{formatKst(actor.lastCandleTs)}</dd>
+          <dt>{t("col.lastError")}</dt>
+          <dd class="error-text">{actor.lastError ?? "–"}</dd>
+        </dl>
+      ) : (
+        <p class="muted">{t("market.noTrader")}</p>
+      )}
+    </div>
+  );
+};
+
+/** The market's open position (the positions table's compact row), or a note that there is none. */
+export const MarketPosition: FC<{ ctx: ViewContext; position: PositionLine | undefined; oob?: boolean }> = ({ ctx, position, oob }) => (
+  <div id="market-position" {...oobAttr(oob)}>
+    {position ? (
+      <div class="table-wrap">
+        <table class="table">
+          <PositionsTableHead ctx={ctx} compact />
+          <PositionsTableBody ctx={ctx} positions={[position]} id="market-position-body" compact />
+        </table>
+      </div>
+    ) : (
+      <p class="muted">{ctx.t("positions.noneHere")}</p>
+    )}
+  </div>
+);
+
+/** The strategy's latest signals for the market, with what the risk check made of them. */
+export const SignalRows: FC<{ ctx: ViewContext; signals: readonly SignalLine[]; oob?: boolean }> = ({ ctx, signals, oob }) => (
+  <tbody id="market-signals" {...oobAttr(oob)}>
+    {signals.length === 0 ? (
+      <EmptyRow cols={5} text={ctx.t("market.noSignals")} />
+    ) : (
+      signals.map((s) => (
+        <tr>
+          <td class="time">{formatKst(s.ts)}</td>
+          <td>{s.kind}</td>
+          <td class="num">{s.strength === null ? "–" : formatPlain(s.strength, 2)}</td>
+          <td>
+            <Badge tone={s.outcome === "approved" ? "ok" : s.outcome === "denied" ? "warn" : "muted"}>{s.outcome}</Badge>
+            {s.deniedReason ? <span class="muted"> {s.deniedReason}</span> : null}
+          </td>
+          <td class="reasons">{s.reasons.join(", ")}</td>
+        </tr>
+      ))
+    )}
+  </tbody>
+);
 
 /**
  * One market: its live summary row, the chart (candles with EMA fast/slow, volume, entry and exit
  * markers; RSI and ATR panes) drawn by app.js with lightweight-charts from the JSON in
  * `data-chart` (an attribute, so hono escapes it like any text), the trader's state and controls,
- * the open position, recent signals and fills.
+ * the open position, recent signals and fills. Everything but the chart is live: the market's
+ * topic (`market:KRW-BTC`) sends the row, `MarketActions`, `TraderFacts`, `MarketPosition`,
+ * `SignalRows` and the fills rendered by these same components.
  */
 export const MarketPage: FC<{ ctx: ViewContext; data: MarketDetailData }> = ({ ctx, data }) => {
   const { t } = ctx;
   const { row, actor, chart } = data;
   const operate = ctx.can.operate;
   return (
-    <Layout ctx={ctx} title={row.market} live={["markets"]} scripts={[ctx.assets.charts]}>
+    <Layout ctx={ctx} title={row.market} live={[marketTopic(row.market)]} scripts={[ctx.assets.charts]}>
       <PageHead
         title={row.market}
         sub={
@@ -40,12 +129,7 @@ export const MarketPage: FC<{ ctx: ViewContext; data: MarketDetailData }> = ({ c
           </>
         }
       >
-        {operate && actor ? (
-          <>
-            <TraderControls ctx={ctx} market={row.market} state={actor.state} />
-            <ConfirmLink href={`/confirm/flatten/${row.market}`} label={t("action.flatten")} />
-          </>
-        ) : null}
+        <MarketActions ctx={ctx} market={row.market} actor={actor} />
       </PageHead>
       <div class="table-wrap">
         <table class="table markets">
@@ -70,6 +154,18 @@ export const MarketPage: FC<{ ctx: ViewContext; data: MarketDetailData }> = ({ c
           <h2>{t("market.chart", { interval: chart.interval })}</h2>
           <span class="legend">
             <span class="swatch ema-fast"></span>EMA {chart.periods.emaFast} <span class="swatch ema-slow"></span>EMA {chart.periods.emaSlow}{" "}
+            {chart.avgPrice !== null ? (
+              <>
+                <span class="swatch avg"></span>
+                {t("col.avgPrice")}{" "}
+              </>
+            ) : null}
+            {chart.stop !== null ? (
+              <>
+                <span class="swatch stop"></span>
+                {t("col.stop")}{" "}
+              </>
+            ) : null}
             <span class="swatch entry"></span>
             {t("market.entries")} <span class="swatch exit"></span>
             {t("market.exits")}
@@ -106,37 +202,11 @@ export const MarketPage: FC<{ ctx: ViewContext; data: MarketDetailData }> = ({ c
       <div class="grid two">
         <section class="panel">
           <h2>{t("market.trader")}</h2>
-          {actor ? (
-            <dl class="facts">
-              <dt>{t("col.state")}</dt>
-              <dd>
-                <TraderBadge ctx={ctx} state={actor.state} /> {actor.stale ? <Badge tone="warn">{t("market.stale")}</Badge> : null}
-              </dd>
-              <dt>{t("col.actor")}</dt>
-              <dd class="mono">{actor.id}</dd>
-              <dt>{t("col.restarts")}</dt>
-              <dd class="num">{actor.restarts}</dd>
-              <dt>{t("market.lastCandle")}</dt>
-              <dd class="time">{formatKst(actor.lastCandleTs)}</dd>
-              <dt>{t("col.lastError")}</dt>
-              <dd class="error-text">{actor.lastError ?? "–"}</dd>
-            </dl>
-          ) : (
-            <p class="muted">{t("market.noTrader")}</p>
-          )}
+          <TraderFacts ctx={ctx} actor={actor} />
         </section>
         <section class="panel">
           <h2>{t("nav.positions")}</h2>
-          {data.position ? (
-            <div class="table-wrap">
-              <table class="table">
-                <PositionsTableHead ctx={ctx} compact />
-                <PositionsTableBody ctx={ctx} positions={[data.position]} id="market-position" compact />
-              </table>
-            </div>
-          ) : (
-            <p class="muted">{t("positions.noneHere")}</p>
-          )}
+          <MarketPosition ctx={ctx} position={data.position} />
         </section>
       </div>
       <section class="panel">
@@ -152,24 +222,7 @@ export const MarketPage: FC<{ ctx: ViewContext; data: MarketDetailData }> = ({ c
                 <th>{t("col.reasons")}</th>
               </tr>
             </thead>
-            <tbody>
-              {data.signals.length === 0 ? (
-                <EmptyRow cols={5} text={t("market.noSignals")} />
-              ) : (
-                data.signals.map((s) => (
-                  <tr>
-                    <td class="time">{formatKst(s.ts)}</td>
-                    <td>{s.kind}</td>
-                    <td class="num">{s.strength === null ? "–" : formatPlain(s.strength, 2)}</td>
-                    <td>
-                      <Badge tone={s.outcome === "approved" ? "ok" : s.outcome === "denied" ? "warn" : "muted"}>{s.outcome}</Badge>
-                      {s.deniedReason ? <span class="muted"> {s.deniedReason}</span> : null}
-                    </td>
-                    <td class="reasons">{s.reasons.join(", ")}</td>
-                  </tr>
-                ))
-              )}
-            </tbody>
+            <SignalRows ctx={ctx} signals={data.signals} />
           </table>
         </div>
       </section>

@@ -184,23 +184,28 @@ export const ActorHealthPanel: FC<{ ctx: ViewContext; actors: ActorHealth; oob?:
 
 const SEVERITY_TONE = { info: "info", warning: "warn", critical: "bad" } as const;
 
-export const AlertList: FC<{ ctx: ViewContext; alerts: readonly AlertLine[] | null }> = ({ ctx, alerts }) => {
-  if (alerts === null) return <p class="muted">{ctx.t("alerts.notConnected")}</p>;
-  if (alerts.length === 0) return <p class="muted">{ctx.t("alerts.none")}</p>;
-  return (
-    <ul class="alerts">
-      {alerts.map((a) => (
-        <li>
-          <Badge tone={SEVERITY_TONE[a.severity as keyof typeof SEVERITY_TONE] ?? "muted"}>{ctx.t(`severity.${a.severity as "info"}`)}</Badge>
-          <span class="time">{formatKst(a.ts)}</span>
-          <strong>{a.title}</strong>
-          {a.suppressed ? <span class="muted"> ({ctx.t("alerts.suppressed")})</span> : null}
-          <div class="alert-text">{a.text}</div>
-        </li>
-      ))}
-    </ul>
-  );
-};
+/** The latest alerts, newest first (a live fragment: the element keeps its id whatever it shows). */
+export const AlertList: FC<{ ctx: ViewContext; alerts: readonly AlertLine[] | null; oob?: boolean }> = ({ ctx, alerts, oob }) => (
+  <div id="ov-alerts" {...oobAttr(oob)}>
+    {alerts === null ? (
+      <p class="muted">{ctx.t("alerts.notConnected")}</p>
+    ) : alerts.length === 0 ? (
+      <p class="muted">{ctx.t("alerts.none")}</p>
+    ) : (
+      <ul class="alerts">
+        {alerts.map((a) => (
+          <li>
+            <Badge tone={SEVERITY_TONE[a.severity as keyof typeof SEVERITY_TONE] ?? "muted"}>{ctx.t(`severity.${a.severity as "info"}`)}</Badge>
+            <span class="time">{formatKst(a.ts)}</span>
+            <strong>{a.title}</strong>
+            {a.suppressed ? <span class="muted"> ({ctx.t("alerts.suppressed")})</span> : null}
+            <div class="alert-text">{a.text}</div>
+          </li>
+        ))}
+      </ul>
+    )}
+  </div>
+);
 
 export const OverviewPage: FC<{ ctx: ViewContext; data: OverviewData }> = ({ ctx, data }) => {
   const { t } = ctx;

@@ -6,16 +6,18 @@ import type { AssetUrls, LiveTopic, ViewContext } from "../../../views/context.t
 import { translator } from "../../../views/i18n.ts";
 import type { MarketLine } from "../../../views/models.ts";
 import { ActorRow, ActorTree, actorRowId } from "../../../views/pages/actors.tsx";
+import { MarketActions, MarketPosition, SignalRows, TraderFacts } from "../../../views/pages/market.tsx";
 import { ChangeCell, changeCellId, MarketRow, marketRowId, PriceCell, priceCellId } from "../../../views/pages/markets.tsx";
-import { ActorHealthPanel, FillRows, OverviewSummary, PositionsCompactBody, TradingPanel } from "../../../views/pages/overview.tsx";
+import { ActorHealthPanel, AlertList, FillRows, OverviewSummary, PositionsCompactBody, TradingPanel } from "../../../views/pages/overview.tsx";
 import { PositionsTableBody } from "../../../views/pages/positions.tsx";
+import { isMarket, type Market } from "../../core/model.ts";
 import { listMarkets, type Db, type MarketRow as ListingRow } from "../../db/index.ts";
 import type { Logger } from "../../log.ts";
 import type { Clock, TimerId } from "../../ports/clock.ts";
 import type { ControlPort } from "../../ports/control.ts";
 import { hasRole, requireUser, type DashboardEnv, type Lang } from "./contract.ts";
 import type { AlertAdmin } from "./deps.ts";
-import { directReads, marketLines, overviewData, positionLines, type OverviewReads } from "./read-models.ts";
+import { directReads, marketLines, marketLiveData, overviewData, positionLines, type MarketReads, type OverviewReads } from "./read-models.ts";
 import { readerLang, toHtml } from "./request.ts";
 
 /**
@@ -36,7 +38,20 @@ import { readerLang, toHtml } from "./request.ts";
  */
 
 export const LIVE_TOPICS = ["header", "overview", "markets", "positions", "actors"] as const satisfies readonly (LiveTopic | "header")[];
-type Topic = (typeof LIVE_TOPICS)[number];
+/** One market's page: its row, the trader's controls and facts, the position, signals and fills. */
+type MarketTopic = `market:${Market}`;
+type Topic = (typeof LIVE_TOPICS)[number] | MarketTopic;
+/** Market topics one stream may follow (a page shows one market; the cap bounds what a client can make the server render). */
+export const MAX_MARKET_TOPICS = 4;
+
+/**
+ * The topics of a request that exist: the header always, the fixed topics asked for (in their
+ * order), then up to `MAX_MARKET_TOPICS` market topics with a well-formed market code.
+ */
+export function liveTopics(requested: readonly string[]): Topic[] {
+  const markets = [...new Set(requested)].filter((t): t is MarketTopic => t.startsWith("market:") && isMarket(t.slice("market:".length)));
+  return [...LIVE_TOPICS.filter((t) => t === "header" || requested.includes(t)), ...markets.slice(0, MAX_MARKET_TOPICS)];
+}
 
 export interface LiveVariant {
   readonly lang: Lang;
@@ -107,9 +122,9 @@ export function sseFrame(data: string, options: { event?: string; id?: string } 
 }
 
 /** The reads of one tick, each done at most once and only if some topic needs it. */
-class Snapshot implements OverviewReads {
+class Snapshot implements OverviewReads, MarketReads {
   private readonly memo = new Map<string, unknown>();
-  private readonly direct: OverviewReads;
+  private readonly direct: OverviewReads & MarketReads;
   constructor(private readonly sources: LiveSources) {
     this.direct = directReads(sources);
   }
@@ -131,6 +146,10 @@ class Snapshot implements OverviewReads {
   tree = () => this.once("tree", () => this.sources.control.actorTree());
   overview = (lang: Lang) => this.once(`overview:${lang}`, () => overviewData(this, lang));
   marketLines = (lang: Lang): MarketLine[] => this.once(`marketLines:${lang}`, () => marketLines(this.markets(), this.actors(), lang));
+  position = (market: Market) => this.once(`position:${market}`, () => this.direct.position(market));
+  signals = (market: Market) => this.once(`signals:${market}`, () => this.direct.signals(market));
+  marketFills = (market: Market) => this.once(`marketFills:${market}`, () => this.direct.marketFills(market));
+  market = (market: Market, lang: Lang) => this.once(`market:${market}:${lang}`, () => marketLiveData(this, market, lang));
 }
 
 /**
@@ -166,7 +185,34 @@ function rowKey(l: MarketLine): string {
   return JSON.stringify([l.name, l.warning, l.listed, l.state, l.stale, l.restarts, l.position?.volume, l.position?.unrealisedPnl]);
 }
 
-/** What each topic shows: the same view components the pages use, with `oob`. Rows come before their cells. */
+/**
+ * Markets' rows and, as their own items, their price and change cells. A row is re-rendered
+ * whenever anything in it changes (so a full frame is current), but a delta carries it only when
+ * more than its price and change moved: those go as cells. Rows come before their cells.
+ */
+function marketRowItems(lines: readonly MarketLine[], ctx: ViewContext): Item[] {
+  return [
+    ...lines.map((row) => item(marketRowId(row.market), () => jsx(MarketRow, { ctx, row, oob: false }), `${rowKey(row)}|${row.price}|${row.changeRate}`, { deltaKey: rowKey(row) })),
+    ...lines.map((row) => item(priceCellId(row.market), () => jsx(PriceCell, { market: row.market, price: row.price, oob: false }), String(row.price), { inFull: false })),
+    ...lines.map((row) => item(changeCellId(row.market), () => jsx(ChangeCell, { market: row.market, changeRate: row.changeRate, oob: false }), String(row.changeRate), { inFull: false })),
+  ];
+}
+
+/** A market page's fragments (the ids of views/pages/market.tsx); controls only in the operators' variant. */
+function marketItems(market: Market, snap: Snapshot, ctx: ViewContext): Item[] {
+  const data = snap.market(market, ctx.lang);
+  const { actor, position, signals, fills } = data;
+  return [
+    ...marketRowItems([data.row], ctx),
+    item("market-actions", () => jsx(MarketActions, { ctx, market, actor, oob: false }), actor?.state ?? ""),
+    item("market-trader", () => jsx(TraderFacts, { ctx, actor, oob: false })),
+    item("market-position", () => jsx(MarketPosition, { ctx, position, oob: false })),
+    item("market-signals", () => jsx(SignalRows, { ctx, signals, oob: false }), JSON.stringify(signals)),
+    item("market-fills", () => jsx(FillRows, { ctx, fills, id: "market-fills", oob: false }), fills.map((f) => f.id).join(",")),
+  ];
+}
+
+/** What each topic shows: the same view components the pages use, with `oob`. */
 async function topicItems(topic: Topic, snap: Snapshot, ctx: ViewContext): Promise<Item[]> {
   switch (topic) {
     case "header": {
@@ -181,20 +227,11 @@ async function topicItems(topic: Topic, snap: Snapshot, ctx: ViewContext): Promi
         item("ov-positions", () => jsx(PositionsCompactBody, { ctx, positions: data.positions, oob: false })),
         item("ov-fills", () => jsx(FillRows, { ctx, fills: data.fills, id: "ov-fills", oob: false }), data.fills.map((f) => f.id).join(",")),
         item("ov-actors", () => jsx(ActorHealthPanel, { ctx, actors: data.actors, oob: false })),
+        item("ov-alerts", () => jsx(AlertList, { ctx, alerts: data.alerts, oob: false }), JSON.stringify(data.alerts)),
       ];
     }
-    case "markets": {
-      const lines = snap.marketLines(ctx.lang);
-      return [
-        // A row is re-rendered whenever anything in it changes (so a full frame is current), but a
-        // delta carries it only when more than its price and change moved: those go as cells.
-        ...lines.map((row) =>
-          item(marketRowId(row.market), () => jsx(MarketRow, { ctx, row, oob: false }), `${rowKey(row)}|${row.price}|${row.changeRate}`, { deltaKey: rowKey(row) }),
-        ),
-        ...lines.map((row) => item(priceCellId(row.market), () => jsx(PriceCell, { market: row.market, price: row.price, oob: false }), String(row.price), { inFull: false })),
-        ...lines.map((row) => item(changeCellId(row.market), () => jsx(ChangeCell, { market: row.market, changeRate: row.changeRate, oob: false }), String(row.changeRate), { inFull: false })),
-      ];
-    }
+    case "markets":
+      return marketRowItems(snap.marketLines(ctx.lang), ctx);
     case "positions": {
       const positions = positionLines(snap.positions(), snap.actors(), snap.listing, ctx.lang, snap.trailing());
       return [item("positions-body", () => jsx(PositionsTableBody, { ctx, positions, id: "positions-body", oob: false }))];
@@ -204,6 +241,8 @@ async function topicItems(topic: Topic, snap: Snapshot, ctx: ViewContext): Promi
         item("actor-tree", () => jsx(ActorTree, { ctx, tree: snap.tree(), oob: false })),
         ...snap.actors().map((actor) => item(actorRowId(actor.market), () => jsx(ActorRow, { ctx, actor, oob: false }), JSON.stringify(actor))),
       ];
+    default:
+      return marketItems(topic.slice("market:".length) as Market, snap, ctx);
   }
 }
 
@@ -233,6 +272,11 @@ export class LiveBroadcaster {
   samples = 0;
   /** Fragments rendered (not reused) so far. */
   renders = 0;
+
+  /** (variant, topic) renderings kept to diff the next tick against (tests read it). */
+  get retainedRenderings(): number {
+    return this.rendered.size;
+  }
 
   constructor(private readonly options: LiveOptions) {
     this.tickMs = options.tickMs ?? 1_000;
@@ -276,7 +320,7 @@ export class LiveBroadcaster {
   subscribe(topics: readonly string[], variant: LiveVariant, write: FrameWriter): Subscription {
     let end!: () => void;
     const closed = new Promise<void>((resolve) => (end = resolve));
-    const wanted = LIVE_TOPICS.filter((t) => t === "header" || topics.includes(t));
+    const wanted = liveTopics(topics);
     const client: Client = { topics: wanted, variant: variantKey(variant), write, fresh: true, busy: false, lastSentAt: this.options.clock.now(), end };
     if (this.stopped) {
       end();
@@ -357,6 +401,17 @@ export class LiveBroadcaster {
     };
   }
 
+  /**
+   * Drops the last rendering of every (variant, topic) no client follows any more, so market
+   * topics that pages opened and left do not pile up (a new follower gets a full frame anyway).
+   */
+  private forgetUnfollowed(needed: ReadonlyMap<string, ReadonlySet<Topic>>): void {
+    for (const key of this.rendered.keys()) {
+      const [variant = "", topic = ""] = key.split("|");
+      if (!needed.get(variant)?.has(topic as Topic)) this.rendered.delete(key);
+    }
+  }
+
   /** One sample, one render per needed (variant, topic), one frame per distinct message. Public for tests. */
   async tick(): Promise<void> {
     if (this.running || this.clients.size === 0) return;
@@ -370,6 +425,7 @@ export class LiveBroadcaster {
         for (const t of c.topics) set.add(t);
         needed.set(c.variant, set);
       }
+      this.forgetUnfollowed(needed);
       const snap = new Snapshot(this.options.sources);
       this.samples++;
       const id = String(++this.tickNo);
@@ -437,7 +493,7 @@ export class LiveBroadcaster {
 /** `GET /live?topics=overview,markets`: the page's SSE stream (any logged-in user). */
 export function liveRoutes(live: LiveBroadcaster): Hono<DashboardEnv> {
   return new Hono<DashboardEnv>().get("/live", requireUser(), (c) => {
-    const topics = (c.req.query("topics") ?? "").split(",").slice(0, LIVE_TOPICS.length);
+    const topics = (c.req.query("topics") ?? "").split(",", LIVE_TOPICS.length + MAX_MARKET_TOPICS);
     const variant = { lang: readerLang(c), operate: hasRole(c.get("principal"), "operator") };
     const res = streamSSE(c, async (stream) => {
       const sub = live.subscribe(topics, variant, (frame) => stream.write(frame));

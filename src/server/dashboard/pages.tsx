@@ -20,12 +20,12 @@ import {
   fillLine,
   listingReader,
   marketLines,
+  marketLiveData,
   marketSortOf,
   orderLine,
   overviewData,
   positionLines,
   selectMarkets,
-  signalLines,
 } from "./read-models.ts";
 import { audit, type Ctx, finish, readForm, rememberLang, renderPage, safeBack, viewContext } from "./request.ts";
 import type { FillRow, OrderRow } from "../../db/index.ts";
@@ -109,32 +109,16 @@ export function pageRoutes(deps: DashboardDeps, assets: AssetUrls): Hono<Dashboa
     .get("/markets/:market", user, (c) => {
       const ctx = viewContext(c, deps, assets);
       const code = c.req.param("market");
-      const actor = isMarket(code) ? control.getActor(code) : undefined;
-      const listing = isMarket(code) ? getMarket(db, code) : undefined;
-      if (!isMarket(code) || (!actor && !listing)) return notFound(c, ctx.t("error.noMarket", { market: code }));
+      if (!isMarket(code) || (!control.getActor(code) && !getMarket(db, code))) return notFound(c, ctx.t("error.noMarket", { market: code }));
       const market: Market = code;
-      const row = marketLines(listing ? [listing] : [], actor ? [actor] : [], ctx.lang)[0]!;
       const intervals = [...new Set([deps.interval, ...listCandleSeries(db, market).map((s) => s.interval)])].filter((i): i is Interval => (INTERVALS as readonly string[]).includes(i));
       const interval = oneOf<Interval>(intervals, c.req.query("interval"), deps.interval);
       const params = control.currentParams().strategy;
       const periods = { emaFast: params.emaFast, emaSlow: params.emaSlow, rsi: params.rsiPeriod, atr: params.atrPeriod };
-      const positionRow = getPosition(db, market);
-      const position = positionLines(positionRow ? [positionRow] : [], actor ? [actor] : [], listingReader(db), ctx.lang, params.trailingStop.enabled).filter((p) => p.status !== "closed")[0];
-      return renderPage(
-        c,
-        <MarketPage
-          ctx={ctx}
-          data={{
-            row,
-            actor,
-            position,
-            chart: chartPayload(db, market, interval, periods, positionRow),
-            signals: signalLines(db, market),
-            fills: listFills(db, { market, limit: 20 }).map(fillLine),
-            intervals,
-          }}
-        />,
-      );
+      // The same data the market's live topic sends (marketLiveData), plus the chart.
+      const live = marketLiveData(directReads(deps), market, ctx.lang);
+      const data = { ...live, chart: chartPayload(db, market, interval, periods, getPosition(db, market)), intervals };
+      return renderPage(c, <MarketPage ctx={ctx} data={data} />);
     })
     .get("/positions", user, (c) => {
       const ctx = viewContext(c, deps, assets);

@@ -1,8 +1,9 @@
 import type { ActorHealth, AlertLine, ChartPayload, FillLine, MarketLine, OrderLine, OverviewData, PositionLine, SignalLine } from "../../../views/models.ts";
+import type { MarketLiveData } from "../../../views/pages/market.tsx";
 import type { MarketFilter, MarketSort, MarketsQuery } from "../../../views/pages/markets.tsx";
 import { INTERVAL_MS, type Interval, type Market } from "../../core/model.ts";
 import { indicatorSet } from "../../core/indicators/index.ts";
-import { getMarket, listFills, listOpenPositions, listSignals, loadCandles, type Db, type FillRow, type MarketRow, type OrderRow, type PositionRow } from "../../db/index.ts";
+import { getMarket, getPosition, listFills, listOpenPositions, listSignals, loadCandles, type Db, type FillRow, type MarketRow, type OrderRow, type PositionRow } from "../../db/index.ts";
 import type { ActorSummary, ControlPort, HealthReport, PortfolioSummary, TraderStateName } from "../../ports/control.ts";
 import type { Lang } from "./contract.ts";
 import type { AlertAdmin } from "./deps.ts";
@@ -35,7 +36,8 @@ export function marketLines(markets: readonly MarketRow[], actors: readonly Acto
   return lines;
 }
 
-function marketLine(market: Market, row: MarketRow | undefined, actor: ActorSummary | undefined, lang: Lang): MarketLine {
+/** One market's line from its listing (if the exchange lists it) and its trader (if the bot runs one). */
+export function marketLine(market: Market, row: MarketRow | undefined, actor: ActorSummary | undefined, lang: Lang): MarketLine {
   const position = actor?.position;
   return {
     market,
@@ -191,11 +193,27 @@ export interface OverviewSources {
   readonly alerts?: AlertAdmin;
 }
 
+/**
+ * The reads behind a market's page: its trader (from the actors listing, which a live tick reads
+ * once for every topic), listing, stored position, latest signals and fills.
+ */
+export interface MarketReads {
+  actors(): readonly ActorSummary[];
+  listing(market: string): MarketRow | undefined;
+  trailing(): boolean;
+  position(market: Market): PositionRow | undefined;
+  signals(market: Market): readonly SignalLine[];
+  marketFills(market: Market): readonly FillRow[];
+}
+
 export const RECENT_FILLS = 10;
 export const RECENT_ALERTS = 10;
+/** Fills and signals on a market's page. */
+export const MARKET_FILLS = 20;
+export const MARKET_SIGNALS = 30;
 
-/** The overview's reads straight from the sources (no memo). */
-export function directReads(src: OverviewSources): OverviewReads {
+/** The overview's and the market pages' reads straight from the sources (no memo). */
+export function directReads(src: OverviewSources): OverviewReads & MarketReads {
   return {
     actors: () => src.control.listActors(),
     health: () => src.control.health(),
@@ -205,6 +223,23 @@ export function directReads(src: OverviewSources): OverviewReads {
     trailing: () => src.control.currentParams().strategy.trailingStop.enabled,
     fills: () => listFills(src.db, { limit: RECENT_FILLS }),
     alerts: async () => (src.alerts ? (await src.alerts.recentAlerts(RECENT_ALERTS)).map((a): AlertLine => ({ ...a })) : null),
+    position: (market) => getPosition(src.db, market),
+    signals: (market) => signalLines(src.db, market, MARKET_SIGNALS),
+    marketFills: (market) => listFills(src.db, { market, limit: MARKET_FILLS }),
+  };
+}
+
+/** What a market's page shows apart from the chart: its row, trader, open position, signals and fills. */
+export function marketLiveData(reads: MarketReads, market: Market, lang: Lang): MarketLiveData {
+  const actor = reads.actors().find((a) => a.market === market);
+  const listing = reads.listing(market);
+  const stored = reads.position(market);
+  return {
+    row: marketLine(market, listing, actor, lang),
+    actor,
+    position: positionLines(stored ? [stored] : [], actor ? [actor] : [], () => listing, lang, reads.trailing()).find((p) => p.status !== "closed"),
+    signals: reads.signals(market),
+    fills: reads.marketFills(market).map(fillLine),
   };
 }
 
@@ -230,7 +265,7 @@ function parseReasons(text: string): string[] {
   }
 }
 
-export function signalLines(db: Db, market: Market, limit = 30): SignalLine[] {
+export function signalLines(db: Db, market: Market, limit = MARKET_SIGNALS): SignalLine[] {
   return listSignals(db, { market, limit }).map((s) => ({
     id: s.id,
     ts: s.ts,

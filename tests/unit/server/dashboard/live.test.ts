@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { SimulatedClock } from "../../../../src/clock/simulated.ts";
 import { createStaticAssets } from "../../../../src/server/dashboard/assets.ts";
-import { LiveBroadcaster } from "../../../../src/server/dashboard/live.ts";
+import { recordSignal } from "../../../../src/db/index.ts";
+import { LiveBroadcaster, MAX_MARKET_TOPICS } from "../../../../src/server/dashboard/live.ts";
 import { captureLogger } from "../support.ts";
 import { harness, T0, type Harness } from "./support.ts";
 
@@ -136,6 +137,86 @@ describe("the shared broadcaster", () => {
     live.stop();
   });
 
+  it("pushes the overview's recent alerts when a new one is raised", async () => {
+    h = harness();
+    const { live, clock } = manual(h);
+    const c = client();
+    live.subscribe(["overview"], { lang: "en", operate: false }, c.send);
+    await live.tick();
+    expect(c.data()[0]).toContain('<hx-partial hx-target="#ov-alerts" hx-swap="outerHTML"><div id="ov-alerts"><ul class="alerts">');
+    expect(c.data()[0]).toContain("Trading halted");
+    clock.advance(1_000);
+    await live.tick();
+    expect(c.data()).toHaveLength(1); // unchanged: nothing sent
+    h.alerts.alerts.unshift({ id: 2, ts: T0, severity: "info", title: "Fill: KRW-BTC sell", text: "0.01 BTC", suppressed: false });
+    clock.advance(1_000);
+    await live.tick();
+    const delta = c.data()[1]!;
+    expect(delta).toMatch(/^<hx-partial hx-target="#ov-alerts" hx-swap="outerHTML"><div id="ov-alerts">[\s\S]*Fill: KRW-BTC sell[\s\S]*Trading halted[\s\S]*<\/div><\/hx-partial>$/);
+    live.stop();
+  });
+
+  it("gives a market's page its row, trader, position, signals and fills; controls only to operators", async () => {
+    h = harness();
+    const { live, clock } = manual(h);
+    const operator = client();
+    const viewer = client();
+    live.subscribe(["market:KRW-BTC"], { lang: "ko", operate: true }, operator.send);
+    live.subscribe(["market:KRW-BTC"], { lang: "ko", operate: false }, viewer.send);
+    expect(operator.got[0]).toMatchObject({ event: "hello", data: "header,market:KRW-BTC" });
+    await live.tick();
+    for (const c of [operator, viewer]) {
+      const full = c.data()[0]!;
+      for (const id of ["trading-state", "m-KRW-BTC", "market-actions", "market-trader", "market-position", "market-signals", "market-fills"]) expect(full).toContain(`<hx-partial hx-target="#${id}" hx-swap="outerHTML">`);
+      expect(full).not.toContain("m-KRW-ETH"); // one market, not the whole list
+      expect(full).toContain("ema_cross, rsi_ok"); // a signal
+    }
+    expect(operator.data()[0]).toContain('hx-post="/markets/KRW-BTC/pause"');
+    expect(operator.data()[0]).toContain('href="/confirm/flatten/KRW-BTC"');
+    expect(viewer.data()[0]).not.toMatch(/hx-post=|method="post"|href="\/confirm/);
+
+    // The trader is paused elsewhere: the state and the buttons change on the page.
+    h.control.actors[0] = { ...h.control.actors[0]!, state: "paused" };
+    clock.advance(1_000);
+    await live.tick();
+    const [opDelta, viewDelta] = [operator.data()[1]!, viewer.data()[1]!];
+    expect(opDelta).toMatch(/<hx-partial hx-target="#market-actions" hx-swap="outerHTML"><div id="market-actions" class="page-actions">[\s\S]*hx-post="\/markets\/KRW-BTC\/resume"/);
+    expect(opDelta).toMatch(/<hx-partial hx-target="#market-trader" hx-swap="outerHTML"><div id="market-trader">[\s\S]*일시 정지/);
+    expect(opDelta).not.toContain("market-signals"); // unchanged
+    expect(viewDelta).toMatch(/<hx-partial hx-target="#market-trader" hx-swap="outerHTML"><div id="market-trader">[\s\S]*일시 정지/);
+    expect(viewDelta).not.toMatch(/hx-post=|method="post"|href="\/confirm/);
+
+    // A new signal is recorded: the signals table follows.
+    recordSignal(h.handle.db, { market: "KRW-BTC", kind: "exit", reasons: ["dead_cross"], candleTs: T0, outcome: "approved" }, T0);
+    clock.advance(1_000);
+    await live.tick();
+    expect(viewer.data()[2]).toMatch(/^<hx-partial hx-target="#market-signals" hx-swap="outerHTML"><tbody id="market-signals">[\s\S]*dead_cross/);
+    live.stop();
+  });
+
+  it("follows only well-formed market topics, a few per stream", async () => {
+    h = harness();
+    const { live } = manual(h);
+    const c = client();
+    const many = ["KRW-BTC", "KRW-ETH", "KRW-XRP", "KRW-EVIL", "KRW-DOGE", "KRW-SOL"].map((m) => `market:${m}`);
+    live.subscribe(["market:<script>", "market:", "market:KRW-BTC", "market:KRW-BTC", "markets:KRW-BTC", ...many], { lang: "ko", operate: false }, c.send);
+    expect(c.got[0]!.data.split(",")).toEqual(["header", ...many.slice(0, MAX_MARKET_TOPICS)]);
+    live.stop();
+  });
+
+  it("forgets the renderings of market topics nobody follows any more", async () => {
+    h = harness();
+    const { live } = manual(h);
+    const pages = ["KRW-BTC", "KRW-ETH", "KRW-XRP"].map((m) => live.subscribe([`market:${m}`], { lang: "ko", operate: false }, () => undefined));
+    await live.tick();
+    expect(live.retainedRenderings).toBe(4); // the header and three markets, one variant
+    for (const p of pages) p.close();
+    live.subscribe(["overview"], { lang: "en", operate: true }, () => undefined);
+    await live.tick();
+    expect(live.retainedRenderings).toBe(2); // the header and the overview, for the one client left
+    live.stop();
+  });
+
   it("gives a client whose last write was still pending everything at its next free tick", async () => {
     h = harness();
     const { live, clock } = manual(h);
@@ -232,7 +313,7 @@ describe("GET /live", () => {
 describe("live topics on the pages", () => {
   it("ask each page's stream for what it shows", async () => {
     h = harness();
-    const topics: Record<string, string> = { "/": "overview", "/markets": "markets", "/markets/KRW-BTC": "markets", "/positions": "positions", "/actors": "actors" };
+    const topics: Record<string, string> = { "/": "overview", "/markets": "markets", "/markets/KRW-BTC": "market:KRW-BTC", "/positions": "positions", "/actors": "actors" };
     for (const [path, topic] of Object.entries(topics)) {
       const html = await (await h.request(path)).text();
       expect(html, path).toContain(`<div id="live" hidden="" hx-sse:connect="/live?topics=${topic}"></div>`);
@@ -250,6 +331,24 @@ describe("live topics on the pages", () => {
     const fragment = c.data()[0]!;
     const body = (html: string) => html.slice(html.indexOf('<tbody id="positions-body"'), html.indexOf("</tbody>", html.indexOf('<tbody id="positions-body"')));
     expect(body(fragment)).toBe(body(page));
+    live.stop();
+  });
+
+  it("renders the overview's and a market page's fragments exactly as the pages do", async () => {
+    h = harness();
+    const pages = { "/": await (await h.request("/")).text(), "/markets/KRW-ETH": await (await h.request("/markets/KRW-ETH")).text() };
+    const { live } = manual(h);
+    const c = client();
+    live.subscribe(["overview", "market:KRW-ETH"], { lang: "ko", operate: false }, c.send);
+    await live.tick();
+    const fragments = new Map([...c.data()[0]!.matchAll(/<hx-partial hx-target="#([^"]+)" hx-swap="outerHTML">([\s\S]*?)<\/hx-partial>/g)].map((m) => [m[1]!, m[2]!]));
+    const onPage: Record<string, keyof typeof pages> = { "ov-alerts": "/", "ov-fills": "/", "ov-positions": "/", "market-actions": "/markets/KRW-ETH", "market-trader": "/markets/KRW-ETH", "market-position": "/markets/KRW-ETH", "market-signals": "/markets/KRW-ETH", "market-fills": "/markets/KRW-ETH", "m-KRW-ETH": "/markets/KRW-ETH" };
+    for (const [id, path] of Object.entries(onPage)) {
+      const html = fragments.get(id);
+      expect(html, id).toBeDefined();
+      expect(pages[path], id).toContain(html);
+    }
+    expect(fragments.get("market-position")).toContain("5,100,000"); // the ETH position's mark
     live.stop();
   });
 });
