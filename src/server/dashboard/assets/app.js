@@ -79,11 +79,17 @@
         return { time: kst(t), open: d.open[i], high: d.high[i], low: d.low[i], close: d.close[i] };
       }),
     );
-    var lineOptions = function (color, title) {
-      return { color: color, lineWidth: 2, priceLineVisible: false, lastValueVisible: false, crosshairMarkerVisible: false, title: title };
+    // In the price pane, lines are told apart by colour (the legend above the chart names each) and
+    // carry no title: lightweight-charts draws a title as a box beside the axis, and when the last
+    // price, the average price and the EMAs are close (right after an entry) it stacks those boxes
+    // away from their lines, over the candles and the axis's own ticks. The EMAs show their last
+    // value on the axis in their colour instead, like the price lines; the axis keeps its value
+    // labels apart. The RSI and ATR panes hold one line each and keep their titles.
+    var lineOptions = function (color, title, lastValue) {
+      return { color: color, lineWidth: 2, priceLineVisible: false, lastValueVisible: lastValue, crosshairMarkerVisible: false, title: title };
     };
-    chart.addSeries(LC.LineSeries, lineOptions(cssVar("--ema-fast"), "EMA " + d.periods.emaFast), 0).setData(line(d.ts, d.emaFast));
-    chart.addSeries(LC.LineSeries, lineOptions(cssVar("--ema-slow"), "EMA " + d.periods.emaSlow), 0).setData(line(d.ts, d.emaSlow));
+    chart.addSeries(LC.LineSeries, lineOptions(cssVar("--ema-fast"), "", true), 0).setData(line(d.ts, d.emaFast));
+    chart.addSeries(LC.LineSeries, lineOptions(cssVar("--ema-slow"), "", true), 0).setData(line(d.ts, d.emaSlow));
 
     var volume = chart.addSeries(LC.HistogramSeries, { priceScaleId: "volume", priceFormat: { type: "volume" }, lastValueVisible: false, priceLineVisible: false }, 0);
     volume.priceScale().applyOptions({ scaleMargins: { top: 0.82, bottom: 0 } });
@@ -109,14 +115,14 @@
           }),
       );
     }
-    if (d.stop) candles.createPriceLine({ price: d.stop, color: down, lineWidth: 1, lineStyle: 2, axisLabelVisible: true, title: "stop" });
-    if (d.avgPrice) candles.createPriceLine({ price: d.avgPrice, color: cssVar("--text-muted"), lineWidth: 1, lineStyle: 1, axisLabelVisible: true, title: "avg" });
+    if (d.stop) candles.createPriceLine({ price: d.stop, color: down, lineWidth: 1, lineStyle: 2, axisLabelVisible: true, title: "" });
+    if (d.avgPrice) candles.createPriceLine({ price: d.avgPrice, color: cssVar("--text-muted"), lineWidth: 1, lineStyle: 1, axisLabelVisible: true, title: "" });
 
-    var rsi = chart.addSeries(LC.LineSeries, lineOptions(cssVar("--accent"), "RSI " + d.periods.rsi), 1);
+    var rsi = chart.addSeries(LC.LineSeries, lineOptions(cssVar("--accent"), "RSI " + d.periods.rsi, false), 1);
     rsi.setData(line(d.ts, d.rsi));
     rsi.createPriceLine({ price: 70, color: border, lineWidth: 1, lineStyle: 2, axisLabelVisible: false });
     rsi.createPriceLine({ price: 30, color: border, lineWidth: 1, lineStyle: 2, axisLabelVisible: false });
-    chart.addSeries(LC.LineSeries, lineOptions(cssVar("--warn"), "ATR " + d.periods.atr), 2).setData(line(d.ts, d.atr));
+    chart.addSeries(LC.LineSeries, lineOptions(cssVar("--warn"), "ATR " + d.periods.atr, false), 2).setData(line(d.ts, d.atr));
 
     var panes = chart.panes();
     if (panes.length === 3) {

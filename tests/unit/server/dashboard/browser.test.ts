@@ -2,7 +2,8 @@ import { mkdirSync } from "node:fs";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SystemClock } from "../../../../src/clock/system.ts";
-import { harness, type Harness } from "./support.ts";
+import { applyExchangeOrder, loadCandles, recordOrderIntent, updatePositionExits } from "../../../../src/db/index.ts";
+import { harness, T0, type Harness } from "./support.ts";
 
 /**
  * Headless Chromium over the real pages (served by Bun on loopback, behind the platform's CSP
@@ -36,7 +37,7 @@ afterAll(async () => {
   h?.close();
 });
 
-async function open(options: { role: "viewer" | "operator"; lang?: "ko" | "en"; width?: number; height?: number; scheme?: "light" | "dark" }): Promise<{ context: BrowserContext; page: Page }> {
+async function open(options: { role: "viewer" | "operator" | "admin"; lang?: "ko" | "en"; width?: number; height?: number; scheme?: "light" | "dark" }): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({
     viewport: { width: options.width ?? 1440, height: options.height ?? 1000 },
     colorScheme: options.scheme ?? "light",
@@ -153,6 +154,60 @@ describe("the dashboard in Chromium", () => {
     await page.goto(`${base}/markets/KRW-BTC`);
     await page.waitForSelector('#market-chart[data-ready="1"]');
     await page.screenshot({ path: "artifacts/dashboard-market-mobile-dark.png", fullPage: true });
+    await context.close();
+  });
+
+  it("follows a market's trader on its page: state, controls and position arrive live", async () => {
+    const { context, page } = await open({ role: "operator" });
+    await page.goto(`${base}/markets/KRW-ETH`);
+    await page.waitForSelector("#market-trader");
+    expect(await page.locator("#market-trader").innerText()).not.toContain("일시 정지");
+    const eth = h.control.actors.findIndex((a) => a.market === "KRW-ETH");
+    h.control.actors[eth] = { ...h.control.actors[eth]!, state: "paused", restarts: 4, lastError: "feed stalled" };
+    await expect.poll(() => page.locator("#market-trader").innerText(), POLL).toContain("일시 정지");
+    expect(await page.locator("#market-trader").innerText()).toContain("feed stalled");
+    await expect.poll(() => page.locator('#market-actions form[action="/markets/KRW-ETH/resume"] button').count(), POLL).toBe(1);
+    h.control.actors[eth] = { ...h.control.actors[eth]!, position: { ...h.control.actors[eth]!.position!, markPrice: 5_432_000, unrealisedPnl: 86_000 } };
+    await expect.poll(() => page.locator("#market-position").innerText(), POLL).toContain("5,432,000");
+    // The resume button that arrived live works like the page's own (htmx, CSRF header from the page).
+    const before = h.control.calls.length;
+    await page.locator('#market-actions form[action="/markets/KRW-ETH/resume"] button').click();
+    await expect.poll(() => h.control.calls.slice(before).map((c) => [c.method, c.market]), POLL).toEqual([["resumeMarket", "KRW-ETH"]]);
+    await context.close();
+  });
+
+  it("draws the average-price and stop lines with labels that do not cover the EMAs' (screenshot)", async () => {
+    // A position bought at the last close: its average-price line sits where the price and both EMAs end.
+    const last = loadCandles(h.handle.db, "KRW-BTC", "1h").at(-1)!;
+    const price = Math.round(last.close / 1000) * 1000;
+    recordOrderIntent(h.handle.db, { clientOrderId: "chart-b", market: "KRW-BTC", side: "bid", type: "limit", price, volume: 0.01, priority: 2, reason: "entry" }, T0);
+    applyExchangeOrder(
+      h.handle.db,
+      "chart-b",
+      { orderId: "CB", clientOrderId: "chart-b", market: "KRW-BTC", side: "bid", type: "limit", state: "done", price, volume: 0.01, remainingVolume: 0, executedVolume: 0.01, executedFunds: price * 0.01, paidFee: 0, reservedFee: 0, remainingFee: 0, locked: 0, createdAt: T0 },
+      T0 + 1_000,
+    );
+    updatePositionExits(h.handle.db, "KRW-BTC", { stop: price - 1_500_000, highWater: price }, T0 + 2_000);
+    for (const scheme of ["light", "dark"] as const) {
+      const { context, page } = await open({ role: "viewer", scheme });
+      await page.goto(`${base}/markets/KRW-BTC`);
+      await page.waitForSelector('#market-chart[data-ready="1"]', { timeout: 10_000 });
+      const chart = (await page.locator("#market-chart").boundingBox())!;
+      // The right end of the price pane, where the labels are.
+      await page.screenshot({ path: `artifacts/dashboard-market-labels-${scheme}.png`, clip: { x: chart.x + chart.width - 420, y: chart.y, width: 420, height: chart.height * 0.62 } });
+      await page.screenshot({ path: `artifacts/dashboard-market-position-${scheme}.png`, fullPage: true });
+      await context.close();
+    }
+  });
+
+  it("shows the take-profit levels as rows of R and percentages (screenshot)", async () => {
+    const { context, page } = await open({ role: "admin" });
+    await page.goto(`${base}/settings`);
+    const levels = page.locator("#params-strategy .param.rows");
+    expect(await levels.locator('input[name="takeProfits.levels.1.fraction"]').inputValue()).toBe("33.33");
+    // Two levels and two spare rows to add one.
+    expect(await levels.locator("tbody tr").count()).toBe(4);
+    await levels.screenshot({ path: "artifacts/dashboard-settings-levels.png" });
     await context.close();
   });
 
