@@ -10,13 +10,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { StringDecoder } from "node:string_decoder";
 import tls from "node:tls";
-import { Writable } from "node:stream";
-import pino from "pino";
-import type { Origin } from "../../../src/core/messages.ts";
 import type { Market } from "../../../src/core/model.ts";
 import { type DbHandle, openDb } from "../../../src/db/index.ts";
-import type { Logger } from "../../../src/log.ts";
-import type { ActorNode, ActorSummary, CommandResult, ControlPort, HealthReport } from "../../../src/ports/control.ts";
+import type { ActorSummary, CommandResult, HealthReport } from "../../../src/ports/control.ts";
+import { actor, captureLogger, FakeControl as RecordingControl } from "../server/support.ts";
+
+export { actor, captureLogger };
 
 const FIXTURES = fileURLToPath(new URL("../../fixtures/alerts", import.meta.url));
 export const TLS_CERT = readFileSync(join(FIXTURES, "smtp-cert.pem"), "utf8");
@@ -25,27 +24,6 @@ export const TLS_KEY = readFileSync(join(FIXTURES, "smtp-key.pem"), "utf8");
 /** A fresh in-memory database with every migration applied (the alerts tables included). */
 export function openTestDb(): DbHandle {
   return openDb({ path: ":memory:" });
-}
-
-export function captureLogger(level = "trace"): { logger: Logger; text: () => string; lines: () => Record<string, unknown>[] } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      chunks.push(String(chunk));
-      cb();
-    },
-  });
-  const logger = pino({ level }, stream);
-  const text = () => chunks.join("");
-  return {
-    logger,
-    text,
-    lines: () =>
-      text()
-        .split("\n")
-        .filter((l) => l.length > 0)
-        .map((l) => JSON.parse(l) as Record<string, unknown>),
-  };
 }
 
 /** Poll (real time, short steps) until `check` holds: for I/O on loopback, never for the clock. */
@@ -425,72 +403,24 @@ export async function startSmtpReceiver(options: SmtpReceiverOptions = {}): Prom
 
 // ---- a ControlPort that records commands --------------------------------------------------------
 
-export function actor(market: Market, over: Partial<ActorSummary> = {}): ActorSummary {
-  return { market, id: `trader:${market}`, state: "watching", position: null, restarts: 0, warning: "NONE", stale: false, ...over };
-}
-
-export class FakeControl implements ControlPort {
-  readonly calls: { method: string; market?: Market; origin: Origin }[] = [];
-  actors: ActorSummary[] = [
+/**
+ * The server tests' recording ControlPort with what the alert commands read: an open BTC position
+ * with a stop, and the "<market> <method> done" answers the Telegram replies quote.
+ */
+export class FakeControl extends RecordingControl {
+  override actors: ActorSummary[] = [
     actor("KRW-BTC", { state: "in_position", position: { volume: 0.0123, avgPrice: 95_000_000, entryTs: 1_000, stop: 90_000_000, markPrice: 96_000_000, unrealisedPnl: 12_300, status: "open" } }),
     actor("KRW-ETH", { state: "paused" }),
   ];
-  answer: (method: string, market?: Market) => CommandResult = (method, market) => ({ ok: true, message: `${market ?? "all"} ${method} done` });
+  override answer = async (method: string, market?: Market): Promise<CommandResult> => ({ ok: true, message: `${market ?? "all"} ${method} done` });
 
-  health(): HealthReport {
-    return {
-      healthy: true,
-      mode: "sim",
-      tradingState: "running",
-      reconciled: true,
-      marketData: { connected: true, lastMessageAgeMs: 1_500 },
-      privateStream: { connected: true },
-      actors: { total: this.actors.length, halted: 0, paused: 1 },
-      startedAt: 1_700_000_000_000 - 3 * 3_600_000,
-      now: 1_700_000_000_000,
-    };
+  override health(): HealthReport {
+    return { ...super.health(), marketData: { connected: true, lastMessageAgeMs: 1_500 }, startedAt: 1_700_000_000_000 - 3 * 3_600_000, now: 1_700_000_000_000 };
   }
-  listActors() {
-    return this.actors;
-  }
-  actorTree(): ActorNode {
-    return { id: "root", kind: "root", state: "running", restarts: 0 };
-  }
-  getActor(market: Market) {
-    return this.actors.find((a) => a.market === market);
-  }
-  private command(method: string, origin: Origin, market?: Market): Promise<CommandResult> {
-    this.calls.push({ method, market, origin });
-    return Promise.resolve(this.answer(method, market));
-  }
-  pauseMarket(market: Market, origin: Origin) {
-    return this.command("pauseMarket", origin, market);
-  }
-  resumeMarket(market: Market, origin: Origin) {
-    return this.command("resumeMarket", origin, market);
-  }
-  flattenMarket(market: Market, origin: Origin) {
-    return this.command("flattenMarket", origin, market);
-  }
-  pauseTrading(origin: Origin) {
-    return this.command("pauseTrading", origin);
-  }
-  resumeTrading(origin: Origin) {
-    return this.command("resumeTrading", origin);
-  }
-  flattenAll(origin: Origin) {
-    return this.command("flattenAll", origin);
-  }
-  portfolio() {
+  override portfolio() {
     return { equity: 10_012_345, krwAvailable: 8_800_000, krwLocked: 0, positionsValue: 1_212_345, unrealisedPnl: 12_300, dayStartEquity: 10_000_000, peakEquity: 10_250_000, drawdown: 0.0232, balancesAt: 1 };
   }
-  currentParams(): ReturnType<ControlPort["currentParams"]> {
-    throw new Error("not used by the alerts tests");
-  }
-  updateParams(_next: unknown, origin: Origin) {
-    return this.command("updateParams", origin);
-  }
-  balances() {
+  override balances() {
     return [{ currency: "KRW", balance: 8_800_000, locked: 0, avgBuyPrice: 0 }];
   }
 }

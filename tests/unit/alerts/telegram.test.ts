@@ -198,7 +198,7 @@ describe("the Telegram command bot", () => {
     start();
     expect(await say("/pause btc")).toBe("✅ KRW-BTC pauseMarket done");
     expect(await say("/resume KRW-BTC")).toBe("✅ KRW-BTC resumeMarket done");
-    control.answer = () => ({ ok: false, message: "KRW-BTC is halted; resume refused" });
+    control.answer = async () => ({ ok: false, message: "KRW-BTC is halted; resume refused" });
     expect(await say("/resume KRW-BTC")).toBe("❌ KRW-BTC is halted; resume refused");
     expect(control.calls.map((c) => [c.method, c.market, c.origin.by, c.origin.source])).toEqual([
       ["pauseMarket", "KRW-BTC", "telegram:111", "telegram"],
