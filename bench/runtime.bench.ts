@@ -409,6 +409,8 @@ if (firstLive && lastLive && lastLive !== firstLive) {
   line(`live memory ${firstLive.t.toFixed(0)} s -> ${lastLive.t.toFixed(0)} s`, `heap ${firstLive.heapUsedMb.toFixed(1)} -> ${lastLive.heapUsedMb.toFixed(1)} MB, RSS ${firstLive.rssMb.toFixed(1)} -> ${lastLive.rssMb.toFixed(1)} MB, orders placed meanwhile ${run.placed.filter((p) => p.at - run.pumpStartedAt >= firstLive.t * 1000 && p.at - run.pumpStartedAt <= lastLive.t * 1000).length}`);
   const parts = (x: ProcessSample) => (x.rssParts ? `VmRSS ${x.rssParts.total.toFixed(1)} = anon ${x.rssParts.anon.toFixed(1)} / file ${x.rssParts.file.toFixed(1)} / shmem ${x.rssParts.shmem.toFixed(1)}` : "n/a");
   line("  RSS parts (MB)", `${parts(firstLive)} -> ${parts(lastLive)}`);
+  const heap = (x: ProcessSample) => `used ${x.heapUsedMb.toFixed(1)} / capacity ${x.heapCapacityMb?.toFixed(1) ?? "n/a"} / extra ${x.extraMemoryMb?.toFixed(1) ?? "n/a"}`;
+  line("  JS heap (MB)", `${heap(firstLive)} -> ${heap(lastLive)}`);
   line("  object types growing most", growingTypes(firstLive, lastLive).map((g) => `${g.type} ${g.from}->${g.to}`).join(", ") || "none");
 }
 line("ratios to the baseline", `p99 ${(run.latency.p99 / base.latency.p99).toFixed(0)}x, loop-lag p99 ${(run.loopLag.p99 / base.loopLag.p99).toFixed(1)}x, CPU ${(run.sampler.meanCpu() / base.sampler.meanCpu()).toFixed(1)}x, RSS +${mb(rssMax - Math.max(...base.sampler.samples.map((s) => s.rssMb)))}`);

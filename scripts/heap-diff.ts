@@ -5,13 +5,14 @@
  *   bun run scripts/heap-diff.ts early.json end.json [--classes N]
  *
  * Prints the object classes whose count grew most, then for each of the top N classes the objects
- * that hold most of the new instances, each with one retaining path up to a GC root (the names
+ * that hold most of its instances, each with one retaining path up to a GC root (the names
  * of the properties and variables on the way), which is usually enough to name the leak.
  *
  * Snapshot format (version 3, "Inspector"): `nodes` is a flat list of [id, size, classIndex,
  * flags], `edges` of [fromId, toId, typeIndex, dataIndex]; dataIndex names the property or
- * variable (`edgeNames`) except for Index edges, where it is the element index. Node ids are
- * stable within one process, so "new" objects are those whose id the first snapshot lacks.
+ * variable (`edgeNames`) except for Index edges, where it is the element index. Node ids are NOT
+ * stable between snapshots (Bun 1.4), so the holders are counted over all instances of a class in
+ * the second snapshot: a leak shows as one holder with thousands of them.
  */
 import { readFileSync } from "node:fs";
 
@@ -88,7 +89,6 @@ if (files.length !== 2) {
 }
 const topClasses = Number(args[args.indexOf("--classes") + 1] ?? 3) || 3;
 const [before, after] = [load(files[0]!), load(files[1]!)];
-const isNew = (id: number) => !before.classOf.has(id);
 
 const was = countByClass(before);
 const now = countByClass(after);
@@ -96,7 +96,7 @@ const growth = [...now]
   .map(([cls, c]) => ({ cls, count: c.count - (was.get(cls)?.count ?? 0), bytes: c.bytes - (was.get(cls)?.bytes ?? 0) }))
   .filter((g) => g.count > 0)
   .sort((a, b) => b.count - a.count);
-console.log(`objects: ${before.classOf.size} -> ${after.classOf.size}; new since the first snapshot: ${[...after.classOf.keys()].filter(isNew).length}`);
+console.log(`objects: ${before.classOf.size} -> ${after.classOf.size}`);
 console.log("class growth (count, bytes):");
 for (const g of growth.slice(0, 15)) console.log(`  ${g.cls.padEnd(28)} +${g.count}  +${g.bytes} B`);
 
@@ -104,16 +104,13 @@ for (const { cls } of growth.slice(0, topClasses)) {
   // Which objects hold the new instances of this class.
   const holders = new Map<number, number>();
   for (const [id, c] of after.classOf) {
-    if (c !== cls || !isNew(id)) continue;
+    if (c !== cls) continue;
     for (const [from] of after.retainers.get(id) ?? []) holders.set(from, (holders.get(from) ?? 0) + 1);
   }
   const byHolderClass = new Map<string, number>();
   for (const [from, n] of holders) byHolderClass.set(after.classOf.get(from) ?? "?", (byHolderClass.get(after.classOf.get(from) ?? "?") ?? 0) + n);
-  console.log(`\nnew ${cls}: held by (class: references) ${[...byHolderClass].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, v]) => `${k}: ${v}`).join(", ")}`);
+  console.log(`\n${cls}: held by (class: references) ${[...byHolderClass].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, v]) => `${k}: ${v}`).join(", ")}`);
   for (const [from, n] of [...holders].sort((a, b) => b[1] - a[1]).slice(0, 4)) {
-    console.log(`  ${n} held by ${after.classOf.get(from)}#${from}${isNew(from) ? " (new)" : ""}: ${pathToRoot(after, from)}`);
+    console.log(`  ${n} held by ${after.classOf.get(from)}#${from}: ${pathToRoot(after, from)}`);
   }
-  // For holders that are themselves new (one per leaked record), the same question one level up.
-  const sample = [...holders.keys()].filter(isNew).slice(0, 3);
-  for (const h of sample) console.log(`  e.g. new holder ${after.classOf.get(h)}#${h}: ${pathToRoot(after, h)}`);
 }

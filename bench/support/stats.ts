@@ -88,6 +88,11 @@ export interface ProcessSample {
   readonly objectTypes?: Readonly<Record<string, number>>;
   /** After a collection only, on Linux: RSS split into anonymous, file-backed and shared memory (MB). */
   readonly rssParts?: { readonly total: number; readonly anon: number; readonly file: number; readonly shmem: number };
+  /** After a collection only: the JS heap's capacity (blocks held, used or not) and the memory its
+   * objects own outside it (array and string storage, native wrappers), in MB. Next to `heapUsedMb`
+   * they tell heap fragmentation and native growth from live-object growth. */
+  readonly heapCapacityMb?: number;
+  readonly extraMemoryMb?: number;
 }
 
 /** RssAnon / RssFile / RssShmem from /proc/self/status (Linux), or undefined elsewhere. */
@@ -166,11 +171,12 @@ export class ProcessSampler {
     this.gcPausesMs.push(performance.now() - t);
     // The live heap is read at once (later it holds new garbage); RSS a moment later, because the
     // collector hands freed pages back to the OS asynchronously.
-    const live = { heapUsedMb: process.memoryUsage().heapUsed / MB, objectTypes: { ...heapStats().objectTypeCounts } };
+    const stats = heapStats();
+    const live = { heapUsedMb: process.memoryUsage().heapUsed / MB, heapCapacityMb: stats.heapCapacity / MB, extraMemoryMb: stats.extraMemorySize / MB, objectTypes: { ...stats.objectTypeCounts } };
     this.settle = setTimeout(() => this.record(live), GC_SETTLE_MS);
   }
 
-  private record(live: { readonly heapUsedMb: number; readonly objectTypes: Readonly<Record<string, number>> } | null): void {
+  private record(live: { readonly heapUsedMb: number; readonly heapCapacityMb: number; readonly extraMemoryMb: number; readonly objectTypes: Readonly<Record<string, number>> } | null): void {
     const now = performance.now();
     const cpu = process.cpuUsage(this.lastCpu);
     const mem = process.memoryUsage();
@@ -184,6 +190,8 @@ export class ProcessSampler {
       afterGc: live !== null,
       objectTypes: live?.objectTypes,
       rssParts: live !== null ? rssParts() : undefined,
+      heapCapacityMb: live?.heapCapacityMb,
+      extraMemoryMb: live?.extraMemoryMb,
     });
     this.lastWall = now;
     this.lastCpu = process.cpuUsage();
