@@ -425,5 +425,5 @@ const growth = !(settled.length >= 3 && Number.isFinite(liveRss.se))
     ? "MET"
     : liveRss.slope - 2 * liveRss.se > TARGET_SLOPE_MB_PER_MIN
       ? "NOT MET"
-      : "UNDECIDED (the interval includes the limit: run longer, e.g. BENCH_SECONDS=600)";
+      : `UNDECIDED (the interval includes the limit: run longer than ${SECONDS} s)`;
 line(`  RSS not growing (< ${TARGET_SLOPE_MB_PER_MIN} MB/min)`, `${growth} (live RSS ${plusMinus(liveRss)} MB/min from 10 s)`);
