@@ -24,9 +24,11 @@
  * For 3) and 4) the broadcaster's own time per tick comes from the server's
  * `bot_dashboard_live_tick_duration_seconds` (sum/count = mean; bucket deltas = p99 estimated like
  * `histogram_quantile`); the clients report messages, bytes and how far apart the 50 copies of one
- * message arrived.
+ * message arrived. Each phase also prints the server process's CPU (`process_cpu_seconds_total`)
+ * and its longest event-loop delay (`nodejs_eventloop_lag_max_seconds`, reset by every scrape),
+ * and the run the machine's load average: on 2 cores, anything else running shows in the figures.
  *
- * Run: `bun run bench dashboard` (BENCH_SECONDS=15 per phase by default, about 2.5 minutes in all).
+ * Run: `bun run bench dashboard` (BENCH_SECONDS=15 per phase by default, about 2 minutes in all).
  */
 import { cpus, loadavg } from "node:os";
 import { type DashboardTarget, startRealBot, startSyntheticServer } from "./support/dashboard-targets.ts";
@@ -119,19 +121,40 @@ function trading(samples: readonly Sample[]): { orders: number; fills: number } 
   return { orders: sumOf(samples, "bot_orders_total", { state: "pending_submit" }) ?? 0, fills: sumOf(samples, "bot_fills_total") ?? 0 };
 }
 
+interface Measured<T> {
+  readonly result: T;
+  readonly before: Sample[];
+  readonly after: Sample[];
+  readonly orders: number;
+  readonly fills: number;
+  /** The server process's CPU time over the wall time (1 = one core busy); undefined without process metrics. */
+  readonly cpuCores: number | undefined;
+  /** The server's longest event-loop delay since the previous scrape (prom-client resets it on each), ms. */
+  readonly loopLagMaxMs: number | undefined;
+}
+
 /** What the server's counters moved by while `run` ran, and its result. */
-async function measured<T>(base: string, run: () => Promise<T>): Promise<{ result: T; before: Sample[]; after: Sample[]; orders: number; fills: number }> {
+async function measured<T>(base: string, run: () => Promise<T>): Promise<Measured<T>> {
   const before = await scrape(base);
+  const t0 = performance.now();
   const result = await run();
+  const seconds = (performance.now() - t0) / 1000;
   const after = await scrape(base);
   const [a, b] = [trading(before), trading(after)];
-  return { result, before, after, orders: b.orders - a.orders, fills: b.fills - a.fills };
+  const [cpu0, cpu1] = [sumOf(before, "process_cpu_seconds_total"), sumOf(after, "process_cpu_seconds_total")];
+  const cpuCores = cpu0 !== undefined && cpu1 !== undefined ? (cpu1 - cpu0) / seconds : undefined;
+  const lagMax = sumOf(after, "nodejs_eventloop_lag_max_seconds");
+  return { result, before, after, orders: b.orders - a.orders, fills: b.fills - a.fills, cpuCores, loopLagMaxMs: lagMax === undefined ? undefined : lagMax * 1000 };
 }
 
 const label = (text: string) => `  ${text.padEnd(44)}`;
-const activity = (m: { orders: number; fills: number }) => `trading meanwhile: ${m.orders} orders, ${m.fills} fills`;
+function activity(m: Measured<unknown>): string {
+  const cpu = m.cpuCores === undefined ? "" : `; server CPU ${m.cpuCores.toFixed(2)} cores`;
+  const lag = m.loopLagMaxMs === undefined ? "" : `, loop lag max ${m.loopLagMaxMs.toFixed(0)} ms`;
+  return `trading meanwhile: ${m.orders} orders, ${m.fills} fills${cpu}${lag}`;
+}
 
-function reportLoad(text: string, m: { result: LoadResult; orders: number; fills: number }): number {
+function reportLoad(text: string, m: Measured<LoadResult>): number {
   const r = m.result;
   const p = percentiles(r.latencies);
   console.log(`${label(text)} ${formatPercentiles(p, "ms", 2)}  errors ${r.errors}  ${Math.round(r.bytes / Math.max(1, r.latencies.length) / 1024)} KiB/answer  ${activity(m)}`);

@@ -8,9 +8,9 @@
  * broadcaster reports to `/metrics` through `bindLiveMetrics`, as in the bot.
  *
  * Usage: `bun run dashboard-server.ts <user> <password>` (an operator to log in as). Prints
- * `{"port":…}` when ready.
+ * `{"port":…}` when ready; SIGTERM stops it and removes its temporary directory.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
@@ -33,7 +33,7 @@ const dir = mkdtempSync(join(tmpdir(), "bench-dashboard-"));
 const handle = openDb({ path: join(dir, "bot.db") });
 const db = handle.db;
 const logger = pino({ level: "warn" });
-const metrics = new Metrics({ defaultMetrics: false });
+const metrics = new Metrics(); // with the process metrics, so the bench can show this server's CPU
 
 const MARKETS = Array.from({ length: 100 }, (_, i) => `KRW-C${String(i).padStart(3, "0")}` as Market);
 syncMarkets(
@@ -129,4 +129,12 @@ const app = createApp({ control, db, metrics, clock, logger, auth, secrets, rend
 const server = Bun.serve({ hostname: "127.0.0.1", port: 0, idleTimeout: 60, fetch: (req, srv) => app.fetch(req, { server: srv }) });
 
 dashboard.live.observe(bindLiveMetrics(metrics));
+// Stopped with SIGTERM by the bench: leave no temporary database behind.
+process.on("SIGTERM", () => {
+  dashboard.close();
+  void server.stop(true);
+  handle.close();
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+});
 process.stdout.write(`${JSON.stringify({ port: server.port })}\n`);
