@@ -5,8 +5,8 @@
  * Measured against, each in its own process (bench/support/dashboard-targets.ts):
  *
  * 1. THE BOT: `bun run src/main.ts` (what `bun start` runs) in sim mode with its embedded
- *    simulator at 600x and churn parameters, so it places orders and gets fills several times a
- *    second the whole time; the orders and fills it made during each measured phase are read
+ *    simulator and churn parameters, twice: at 60x (`bun start`'s pace; it trades every few
+ *    seconds) and at 600x (the stress case: orders and fills several times a second); the orders and fills it made during each measured phase are read
  *    from its `/metrics` (`bot_orders_total{state="pending_submit"}`, `bot_fills_total`) and
  *    printed, as the proof that it traded meanwhile. It serves 3 markets (the simulator's data).
  * 2. SYNTHETIC LOAD: bench/support/dashboard-server.ts, the same app and dashboard over a fake
@@ -28,10 +28,10 @@
  * and its longest event-loop delay (`nodejs_eventloop_lag_max_seconds`, reset by every scrape),
  * and the run the machine's load average: on 2 cores, anything else running shows in the figures.
  *
- * Run: `bun run bench dashboard` (BENCH_SECONDS=15 per phase by default, about 2 minutes in all).
+ * Run: `bun run bench dashboard` (BENCH_SECONDS=15 per phase by default, about 3 minutes in all).
  */
 import { cpus, loadavg } from "node:os";
-import { type DashboardTarget, startRealBot, startSyntheticServer } from "./support/dashboard-targets.ts";
+import { type DashboardTarget, SIM_SPEEDS, startRealBot, startSyntheticServer } from "./support/dashboard-targets.ts";
 import { histogramDelta, histogramQuantile, parseExposition, type Sample, sumOf } from "./support/prometheus-text.ts";
 import { formatPercentiles, percentiles } from "./support/stats.ts";
 
@@ -280,10 +280,11 @@ async function firstOrder(base: string, timeoutMs = 60_000): Promise<void> {
 const load1 = () => loadavg()[0]!.toFixed(2);
 
 console.log(`${RATE} requests/s for ${SECONDS} s per phase, ${CLIENTS} SSE clients; open loop, latency from the scheduled send time; load average ${load1()} on ${cpus().length} cores at the start`);
-for (const [heading, start] of [
-  ["1) the real bot, trading", startRealBot],
-  ["2) synthetic load: 100 markets moving every 100 ms", startSyntheticServer],
-] as const) {
+const targets: [string, () => Promise<DashboardTarget>][] = [
+  ...SIM_SPEEDS.map((speed, i): [string, () => Promise<DashboardTarget>] => [`${i + 1}) the real bot, trading at ${speed}x${speed === 60 ? " (bun start's pace)" : " (stress: 10x busier)"}`, () => startRealBot(speed)]),
+  [`${SIM_SPEEDS.length + 1}) synthetic load: 100 markets moving every 100 ms`, startSyntheticServer],
+];
+for (const [heading, start] of targets) {
   const target = await start();
   try {
     console.log(`\n${heading}: ${target.describe}`);

@@ -20,7 +20,7 @@ import { BithumbRestClient, BithumbWsClient, ClientOrderIdFactory, createRestRat
 import { type SimulatorHandle, startSimulator } from "./exchange/sim/index.ts";
 import { bookDailyPnl, every, nextKstMidnight, scheduleRecurring } from "./jobs/index.ts";
 import { createLogger, type Logger, SecretList } from "./log.ts";
-import { bindExchangeMetrics, bindStreamMetrics, Metrics, startMetricsSampler } from "./metrics/index.ts";
+import { bindExchangeMetrics, bindLiveMetrics, bindStreamMetrics, Metrics, startMetricsSampler } from "./metrics/index.ts";
 import type { Clock } from "./ports/clock.ts";
 import type { Exchange } from "./ports/exchange.ts";
 import type { MarketStream } from "./ports/market-stream.ts";
@@ -271,6 +271,7 @@ async function main(): Promise<void> {
     backtests: { candlesDir: config.sim.dataDir, reportsDir: join(dirname(config.database.path), "reports"), dbPath: config.database.path },
     live: { clock: wallClock },
   });
+  dashboard.live.observe(bindLiveMetrics(metrics));
   const app = createApp({
     control: runtime.control,
     db: handle.db,

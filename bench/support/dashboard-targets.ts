@@ -24,8 +24,12 @@ export interface DashboardTarget {
   stop(): Promise<void>;
 }
 
-/** Simulated seconds per real second: 1m candles every 0.1 s, so the bot trades several times a second. */
-export const SIM_SPEED = 600;
+/**
+ * Simulated seconds per real second. 60 is `bun start`'s pace (with the churn parameters the bot
+ * trades every few seconds); at 600 1m candles close every 0.1 s and it trades several times a
+ * second, far busier than a real bot on real time: the stress case.
+ */
+export const SIM_SPEEDS = [60, 600] as const;
 /**
  * Fast EMA crosses, quick exits, no Kelly or loss brakes: the parameters the crash-safety test
  * uses to get several orders per second of wall time (shared, not copied, so both stay in step).
@@ -34,11 +38,11 @@ export const TRADING_CONFIG = join(REPO_ROOT, "tests/fixtures/configs/churn.json
 const ADMIN_PASSWORD = "bench-admin-password-7d21";
 
 /** The bot in sim mode (embedded simulator), healthy and serving its dashboard; its files go to a temporary directory. */
-export async function startRealBot(): Promise<DashboardTarget> {
+export async function startRealBot(speed: number): Promise<DashboardTarget> {
   const dir = mkdtempSync(join(tmpdir(), "bench-dashboard-bot-"));
   const env = {
     TRADING_MODE: "sim", // no BITHUMB_REST_URL: the bot starts its own simulator
-    SIM_SPEED: String(SIM_SPEED),
+    SIM_SPEED: String(speed),
     CONFIG_FILE: TRADING_CONFIG,
     DATABASE_PATH: join(dir, "bot.db"),
     PORT: "0",
@@ -51,7 +55,7 @@ export async function startRealBot(): Promise<DashboardTarget> {
     const bot = await botAddress(managed, env);
     await waitHealthy(bot, 60_000);
     return {
-      describe: `the bot (bun src/main.ts, sim mode, embedded simulator at ${SIM_SPEED}x, ${TRADING_CONFIG.slice(REPO_ROOT.length + 1)}) at ${bot.baseUrl}`,
+      describe: `the bot (bun src/main.ts, sim mode, embedded simulator at ${speed}x, ${TRADING_CONFIG.slice(REPO_ROOT.length + 1)}) at ${bot.baseUrl}`,
       base: bot.baseUrl,
       user: "admin",
       password: ADMIN_PASSWORD,
