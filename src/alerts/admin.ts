@@ -8,37 +8,9 @@
  */
 import type { Db } from "../db/index.ts";
 import { listAlerts } from "../db/repos/alerts.ts";
-import type { AlertSeverity, ChannelKind, DeliveryResult } from "../ports/alerts.ts";
+import type { AlertChannelView, AlertSeverity, AlertView, DeliveryResult, NewAlertChannel } from "../ports/alerts.ts";
 import type { FieldErrors } from "./config.ts";
 import type { AlertService } from "./service.ts";
-
-export interface AdminChannelView {
-  readonly id: string;
-  readonly kind: ChannelKind;
-  readonly name: string;
-  readonly enabled: boolean;
-  readonly minSeverity: AlertSeverity;
-  readonly summary?: string;
-  /** Stored channels only; environment ones are changed in the environment. */
-  readonly editable: boolean;
-}
-
-export interface AdminAlertView {
-  readonly id: number;
-  readonly ts: number;
-  readonly severity: AlertSeverity;
-  readonly title: string;
-  readonly text: string;
-  readonly suppressed: boolean;
-}
-
-export interface AdminNewChannel {
-  readonly kind: ChannelKind;
-  readonly name: string;
-  readonly minSeverity: AlertSeverity;
-  /** The kind's form fields as typed (secret ones included: they are sealed before storing). */
-  readonly config: Readonly<Record<string, string>>;
-}
 
 export interface AlertAdminOptions {
   readonly service: Pick<AlertService, "channels" | "testChannel">;
@@ -48,12 +20,12 @@ export interface AlertAdminOptions {
 }
 
 export interface AlertAdminPort {
-  listChannels(): readonly AdminChannelView[];
-  recentAlerts(limit: number): readonly AdminAlertView[];
+  listChannels(): readonly AlertChannelView[];
+  recentAlerts(limit: number): readonly AlertView[];
   /** Sends a test alert through a channel now, in the name of `by` (the user who pressed the button). */
   testChannel(id: string, by: string): Promise<DeliveryResult>;
-  createChannel(input: AdminNewChannel, by: string): Promise<AdminChannelView>;
-  setChannelEnabled(id: string, enabled: boolean, by: string): Promise<AdminChannelView>;
+  createChannel(input: NewAlertChannel, by: string): Promise<AlertChannelView>;
+  setChannelEnabled(id: string, enabled: boolean, by: string): Promise<AlertChannelView>;
   deleteChannel(id: string, by: string): Promise<void>;
 }
 
@@ -74,13 +46,13 @@ export function createAlertAdmin(options: AlertAdminOptions): AlertAdminPort {
     return refuse(general || "invalid channel settings", fields);
   }
 
-  function viewOf(id: string): AdminChannelView {
+  function viewOf(id: string): AlertChannelView {
     const v = listChannels().find((c) => c.id === id);
     if (!v) throw refuse("no such channel", {});
     return v;
   }
 
-  function listChannels(): AdminChannelView[] {
+  function listChannels(): AlertChannelView[] {
     return registry.list().map((v) => ({
       id: v.id,
       kind: v.kind,

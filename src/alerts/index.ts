@@ -1,4 +1,4 @@
-export { createAlertAdmin, type AdminAlertView, type AdminChannelView, type AdminNewChannel, type AlertAdminOptions, type AlertAdminPort } from "./admin.ts";
+export { createAlertAdmin, type AlertAdminOptions, type AlertAdminPort } from "./admin.ts";
 export { createAlertService, type AlertService, type AlertServiceOptions } from "./service.ts";
 export { createAlerter, DEFAULT_DEDUPE_WINDOW_MS, DEFAULT_QUEUE_LIMIT, DEFAULT_RETRY, type Alerter, type AlerterOptions, type AlerterStats, type ChannelTestResult, type DeliveryOutcome, type RetryPolicy } from "./dispatcher.ts";
 export { alertFor, type AlertEvent } from "./events.ts";

@@ -55,3 +55,36 @@ export interface AlertChannel {
 export function severityAtLeast(severity: AlertSeverity, min: AlertSeverity): boolean {
   return ALERT_SEVERITIES.indexOf(severity) >= ALERT_SEVERITIES.indexOf(min);
 }
+
+/**
+ * A configured channel as the settings page and the alerts admin show it: `env:telegram` or `db:3`;
+ * only stored (`db:`) channels are `editable` (environment ones change in the environment).
+ */
+export interface AlertChannelView {
+  readonly id: string;
+  readonly kind: ChannelKind;
+  readonly name: string;
+  readonly enabled: boolean;
+  readonly minSeverity: AlertSeverity;
+  /** Non-secret settings to show (chat ids, host, URL host), already stripped of secrets. */
+  readonly summary?: string;
+  readonly editable: boolean;
+}
+
+/** A recorded alert as the dashboard lists it. */
+export interface AlertView {
+  readonly id: number;
+  readonly ts: number;
+  readonly severity: AlertSeverity;
+  readonly title: string;
+  readonly text: string;
+  readonly suppressed: boolean;
+}
+
+/** A channel to add: `config` holds the kind's form fields as typed (secret ones included: they are sealed before storing). */
+export interface NewAlertChannel {
+  readonly kind: ChannelKind;
+  readonly name: string;
+  readonly minSeverity: AlertSeverity;
+  readonly config: Readonly<Record<string, string>>;
+}

@@ -1,7 +1,7 @@
 import type { Interval } from "../../core/model.ts";
 import type { Db } from "../../db/index.ts";
 import type { Logger } from "../../log.ts";
-import type { AlertSeverity, ChannelKind, DeliveryResult } from "../../ports/alerts.ts";
+import type { AlertChannelView, AlertView, DeliveryResult, NewAlertChannel } from "../../ports/alerts.ts";
 import type { Clock } from "../../ports/clock.ts";
 import type { ControlPort } from "../../ports/control.ts";
 import type { UserService } from "../auth/users.ts";
@@ -70,34 +70,7 @@ export type SecretStore = Pick<SecretsBox, "saveSecret" | "deleteSecret" | "secr
 /** The exchange API keys kept in the secrets box. */
 export const EXCHANGE_KEY_NAMES = ["bithumb.access_key", "bithumb.secret_key"] as const;
 
-export interface AlertChannelView {
-  /** `env:telegram`, `db:3`. Only `db:` channels can be edited or deleted. */
-  readonly id: string;
-  readonly kind: ChannelKind;
-  readonly name: string;
-  readonly enabled: boolean;
-  readonly minSeverity: AlertSeverity;
-  /** Non-secret settings to show (chat ids, host, URL host), already stripped of secrets. */
-  readonly summary?: string;
-  readonly editable: boolean;
-}
-
-export interface AlertView {
-  readonly id: number;
-  readonly ts: number;
-  readonly severity: AlertSeverity;
-  readonly title: string;
-  readonly text: string;
-  readonly suppressed: boolean;
-}
-
-/** A channel to add: `config` holds the kind's fields as typed (secret ones included, sealed by the alerter). */
-export interface NewAlertChannel {
-  readonly kind: ChannelKind;
-  readonly name: string;
-  readonly minSeverity: AlertSeverity;
-  readonly config: Readonly<Record<string, string>>;
-}
+export type { AlertChannelView, AlertView, NewAlertChannel };
 
 /** Alert channels and recent alerts (the alerter, src/alerts). */
 export interface AlertAdmin {
