@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ExchangeOrder } from "../../../src/core/model.ts";
+import { exchangeOrder } from "../../support/exchange-order.ts";
 import {
   applyExchangeOrder,
   findOrderByClientId,
@@ -26,23 +27,8 @@ function freshDb() {
   return openDb({ path: join(mkdtempSync(join(tmpdir(), "db-")), "bot.db") });
 }
 
-const report = (over: Partial<ExchangeOrder>): ExchangeOrder => ({
-  orderId: "C0000000000000000001",
-  clientOrderId: "bot-1",
-  market: "KRW-BTC",
-  side: "bid",
-  type: "price",
-  state: "wait",
-  remainingVolume: 0,
-  executedVolume: 0,
-  executedFunds: 0,
-  paidFee: 0,
-  reservedFee: 0,
-  remainingFee: 0,
-  locked: 0,
-  createdAt: 1,
-  ...over,
-});
+/** A resting market buy of the order "bot-1" as the exchange reports it. */
+const report = (over: Partial<ExchangeOrder>): ExchangeOrder => exchangeOrder({ orderId: "C0000000000000000001", clientOrderId: "bot-1", type: "price", state: "wait", ...over });
 
 describe("order repo", () => {
   it("opens a WAL database and applies migrations idempotently", () => {

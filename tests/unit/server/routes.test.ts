@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { ExchangeOrder, Market } from "../../../src/core/model.ts";
+import type { Market } from "../../../src/core/model.ts";
+import { exchangeOrder } from "../../support/exchange-order.ts";
 import { applyExchangeOrder, listAudit, recordAudit, recordOrderIntent, updatePositionExits, type Db } from "../../../src/db/index.ts";
 import { CLIENT_IP, harness, type Harness } from "./support.ts";
 
@@ -8,35 +9,17 @@ afterEach(() => h?.close());
 
 const json = async (res: Response) => (await res.json()) as any;
 
-function report(over: Partial<ExchangeOrder>): ExchangeOrder {
-  return {
-    orderId: "C0000000000000000001",
-    market: "KRW-BTC",
-    side: "bid",
-    type: "limit",
-    state: "done",
-    remainingVolume: 0,
-    executedVolume: 0,
-    executedFunds: 0,
-    paidFee: 0,
-    reservedFee: 0,
-    remainingFee: 0,
-    locked: 0,
-    createdAt: 1,
-    ...over,
-  };
-}
 
 /** A bought-and-sold round trip on BTC (one closed trade), an open ETH position and a resting XRP bid. */
 function seed(db: Db, now: number): void {
   const order = (id: string, market: Market, side: "bid" | "ask", price: number, volume: number, t: number) =>
     recordOrderIntent(db, { clientOrderId: id, market, side, type: "limit", price, volume, priority: 2, reason: side === "bid" ? "entry" : "exit" }, t);
   order("b1", "KRW-BTC", "bid", 100_000_000, 0.01, now);
-  applyExchangeOrder(db, "b1", report({ orderId: "C1", clientOrderId: "b1", price: 100_000_000, volume: 0.01, executedVolume: 0.01, executedFunds: 1_000_000, paidFee: 400 }), now + 1);
+  applyExchangeOrder(db, "b1", exchangeOrder({ orderId: "C1", clientOrderId: "b1", price: 100_000_000, volume: 0.01, executedVolume: 0.01, executedFunds: 1_000_000, paidFee: 400 }), now + 1);
   order("s1", "KRW-BTC", "ask", 110_000_000, 0.01, now + 2);
-  applyExchangeOrder(db, "s1", report({ orderId: "C2", clientOrderId: "s1", side: "ask", price: 110_000_000, volume: 0.01, executedVolume: 0.01, executedFunds: 1_100_000, paidFee: 440 }), now + 3);
+  applyExchangeOrder(db, "s1", exchangeOrder({ orderId: "C2", clientOrderId: "s1", side: "ask", price: 110_000_000, volume: 0.01, executedVolume: 0.01, executedFunds: 1_100_000, paidFee: 440 }), now + 3);
   order("e1", "KRW-ETH", "bid", 5_000_000, 0.2, now + 4);
-  applyExchangeOrder(db, "e1", report({ orderId: "C3", clientOrderId: "e1", market: "KRW-ETH", price: 5_000_000, volume: 0.2, executedVolume: 0.2, executedFunds: 1_000_000, paidFee: 400 }), now + 5);
+  applyExchangeOrder(db, "e1", exchangeOrder({ orderId: "C3", clientOrderId: "e1", market: "KRW-ETH", price: 5_000_000, volume: 0.2, executedVolume: 0.2, executedFunds: 1_000_000, paidFee: 400 }), now + 5);
   updatePositionExits(db, "KRW-ETH", { stop: 4_800_000, exitState: { trailing: true } }, now + 6);
   order("x1", "KRW-XRP", "bid", 800, 1000, now + 7);
 }

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { Hono, type MiddlewareHandler } from "hono";
 import { requestId } from "hono/request-id";
 import { SimulatedClock } from "../../../../src/clock/simulated.ts";
-import type { ExchangeOrder, Market, MarketInfo } from "../../../../src/core/model.ts";
+import type { Market, MarketInfo } from "../../../../src/core/model.ts";
+import { exchangeOrder } from "../../../support/exchange-order.ts";
 import { applyExchangeOrder, insertUser, openDb, recordOrderIntent, recordSignal, saveCandles, syncMarkets, updatePositionExits, type Db, type DbHandle } from "../../../../src/db/index.ts";
 import { createAuth, csrfProtect, type Auth } from "../../../../src/server/auth/index.ts";
 import { createDashboard, type AlertAdmin, type AlertView, type Dashboard, type DashboardDeps } from "../../../../src/server/dashboard/index.ts";
@@ -93,24 +94,6 @@ export const MARKETS: MarketInfo[] = [
   { market: "KRW-EVIL", koreanName: XSS, englishName: XSS, warning: "NONE" },
 ];
 
-function report(over: Partial<ExchangeOrder>): ExchangeOrder {
-  return {
-    orderId: "C0",
-    market: "KRW-BTC",
-    side: "bid",
-    type: "limit",
-    state: "done",
-    remainingVolume: 0,
-    executedVolume: 0,
-    executedFunds: 0,
-    paidFee: 0,
-    reservedFee: 0,
-    remainingFee: 0,
-    locked: 0,
-    createdAt: 1,
-    ...over,
-  };
-}
 
 /** 300 hourly BTC candles (a slow rise with a wave), a buy and a sell fill, an open ETH position, signals. */
 export function seed(db: Db): void {
@@ -129,11 +112,11 @@ export function seed(db: Db): void {
   const order = (id: string, market: Market, side: "bid" | "ask", price: number, volume: number, t: number) =>
     recordOrderIntent(db, { clientOrderId: id, market, side, type: "limit", price, volume, priority: 2, reason: side === "bid" ? "entry" : "exit" }, t);
   order("b1", "KRW-BTC", "bid", 91_000_000, 0.01, start + 100 * hour);
-  applyExchangeOrder(db, "b1", report({ orderId: "C1", clientOrderId: "b1", price: 91_000_000, volume: 0.01, executedVolume: 0.01, executedFunds: 910_000, paidFee: 364 }), start + 100 * hour + 5_000);
+  applyExchangeOrder(db, "b1", exchangeOrder({ orderId: "C1", clientOrderId: "b1", price: 91_000_000, volume: 0.01, executedVolume: 0.01, executedFunds: 910_000, paidFee: 364 }), start + 100 * hour + 5_000);
   order("s1", "KRW-BTC", "ask", 94_000_000, 0.01, start + 200 * hour);
-  applyExchangeOrder(db, "s1", report({ orderId: "C2", clientOrderId: "s1", side: "ask", price: 94_000_000, volume: 0.01, executedVolume: 0.01, executedFunds: 940_000, paidFee: 376 }), start + 200 * hour + 5_000);
+  applyExchangeOrder(db, "s1", exchangeOrder({ orderId: "C2", clientOrderId: "s1", side: "ask", price: 94_000_000, volume: 0.01, executedVolume: 0.01, executedFunds: 940_000, paidFee: 376 }), start + 200 * hour + 5_000);
   order("e1", "KRW-ETH", "bid", 5_000_000, 0.2, T0 - 10 * hour);
-  applyExchangeOrder(db, "e1", report({ orderId: "C3", clientOrderId: "e1", market: "KRW-ETH", price: 5_000_000, volume: 0.2, executedVolume: 0.2, executedFunds: 1_000_000, paidFee: 400 }), T0 - 10 * hour + 1_000);
+  applyExchangeOrder(db, "e1", exchangeOrder({ orderId: "C3", clientOrderId: "e1", market: "KRW-ETH", price: 5_000_000, volume: 0.2, executedVolume: 0.2, executedFunds: 1_000_000, paidFee: 400 }), T0 - 10 * hour + 1_000);
   updatePositionExits(db, "KRW-ETH", { stop: 4_800_000, highWater: 5_150_000 }, T0 - hour);
   order("x1", "KRW-XRP", "bid", 800, 1000, T0 - hour);
   recordSignal(db, { market: "KRW-BTC", kind: "enter", strength: 0.62, reasons: ["ema_cross", "rsi_ok"], candleTs: start + 99 * hour, outcome: "approved" }, start + 100 * hour);
