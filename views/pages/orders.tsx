@@ -4,6 +4,7 @@ import type { ViewContext } from "../context.ts";
 import { formatKrw, formatKst, formatPrice, formatVolume } from "../format.ts";
 import { Layout } from "../layout.tsx";
 import type { FillLine, OrderLine } from "../models.ts";
+import { FillRow } from "./overview.tsx";
 
 /**
  * Orders and fills: one page, two views (`?view=orders|fills`), each filtered, sorted and paged on
@@ -155,7 +156,7 @@ const OrdersTable: FC<{ ctx: ViewContext; rows: readonly OrderLine[]; query: Rec
 };
 
 const FillsTable: FC<{ ctx: ViewContext; rows: readonly FillLine[]; query: RecordsQuery }> = ({ ctx, rows, query }) => {
-  const { t, lang } = ctx;
+  const { t } = ctx;
   const keep = keepQuery(query);
   return (
     <table class="table">
@@ -174,17 +175,7 @@ const FillsTable: FC<{ ctx: ViewContext; rows: readonly FillLine[]; query: Recor
         {rows.length === 0 ? (
           <EmptyRow cols={7} text={t("fills.none")} />
         ) : (
-          rows.map((f) => (
-            <tr>
-              <td class="time">{formatKst(f.ts)}</td>
-              <MarketCell market={f.market} />
-              <SideCell ctx={ctx} side={f.side} />
-              <td class="num">{formatPrice(f.price)}</td>
-              <td class="num">{formatVolume(f.volume)}</td>
-              <td class="num">{formatKrw(f.funds, lang)}</td>
-              <td class="num">{formatKrw(f.fee, lang)}</td>
-            </tr>
-          ))
+          rows.map((f) => <FillRow ctx={ctx} fill={f} amounts />)
         )}
       </tbody>
     </table>

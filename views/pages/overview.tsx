@@ -98,20 +98,25 @@ export const PositionsCompactBody: FC<{ ctx: ViewContext; positions: readonly Po
   </tbody>
 );
 
+/** One fill: time, market, side, price and volume; `amounts` adds the KRW value and the fee (the full list). */
+export const FillRow: FC<{ ctx: ViewContext; fill: FillLine; amounts?: boolean }> = ({ ctx, fill: f, amounts }) => (
+  <tr>
+    <td class="time">{formatKst(f.ts)}</td>
+    <MarketCell market={f.market} />
+    <SideCell ctx={ctx} side={f.side} />
+    <td class="num">{formatPrice(f.price)}</td>
+    <td class="num">{formatVolume(f.volume)}</td>
+    {amounts ? <td class="num">{formatKrw(f.funds, ctx.lang)}</td> : null}
+    {amounts ? <td class="num">{formatKrw(f.fee, ctx.lang)}</td> : null}
+  </tr>
+);
+
 export const FillRows: FC<{ ctx: ViewContext; fills: readonly FillLine[]; id: string; oob?: boolean }> = ({ ctx, fills, id, oob }) => (
   <tbody id={id} {...oobAttr(oob)}>
     {fills.length === 0 ? (
       <EmptyRow cols={5} text={ctx.t("fills.none")} />
     ) : (
-      fills.map((f) => (
-        <tr>
-          <td class="time">{formatKst(f.ts)}</td>
-          <MarketCell market={f.market} />
-          <SideCell ctx={ctx} side={f.side} />
-          <td class="num">{formatPrice(f.price)}</td>
-          <td class="num">{formatVolume(f.volume)}</td>
-        </tr>
-      ))
+      fills.map((f) => <FillRow ctx={ctx} fill={f} />)
     )}
   </tbody>
 );
