@@ -33,7 +33,7 @@ import { waitFor } from "../integration/helpers/poll.ts";
 import { workDir } from "../integration/helpers/workdir.ts";
 import { startHttpReceiver, startSmtpReceiver, startTelegramFake, type HttpReceiver, type SmtpReceiver, type TelegramFake } from "../unit/alerts/support.ts";
 import { CookieJar } from "../unit/server/auth/support.ts";
-import { ADMIN, type Answer, changedParts, csrfFromPage, fingerprint, type RequestOptions, SECRETS, type SecureApp, type Session, startSecureApp, T0 } from "./support/app.ts";
+import { ADMIN, alertChannelEnv, type Answer, changedParts, csrfFromPage, fingerprint, type RequestOptions, SECRETS, type SecureApp, type Session, startSecureApp, T0 } from "./support/app.ts";
 import { type RealBot, startRealBot } from "./support/bot.ts";
 
 /** A request that would change something if it got through. */
@@ -658,17 +658,8 @@ describe("the real bot (bun start against bun run sim) never shows or logs a sec
       ADMIN_PASSWORD: SECRETS.adminPassword,
       SESSION_SECRET: SECRETS.sessionSecret,
       SECRETS_KEY: SECRETS.secretsKey,
-      TELEGRAM_BOT_TOKEN: SECRETS.telegramToken,
-      TELEGRAM_CHAT_IDS: "111222",
-      TELEGRAM_API_URL: telegram.url,
       // The bot does not trust the receiver's self-signed certificate: STARTTLS fails, so the password must not be sent (nor logged).
-      SMTP_HOST: "127.0.0.1",
-      SMTP_PORT: String(smtp.port),
-      SMTP_STARTTLS: "required",
-      SMTP_USER: "bot",
-      SMTP_PASSWORD: SECRETS.smtpPassword,
-      SMTP_FROM: "bot@trader.example",
-      SMTP_TO: "ops@trader.example",
+      ...alertChannelEnv(telegram.url, smtp.port),
       ALERT_WEBHOOK_URL: `${hook.url}/alerts`,
       ALERT_WEBHOOK_SECRET: SECRETS.webhookSecret,
       LOG_LEVEL: "debug",

@@ -157,6 +157,25 @@ export function seedRecords(handle: DbHandle): void {
 }
 
 /** The stand-in runtime: the seeded markets' traders, one with an error message that is markup. */
+/**
+ * The alert channels' settings as the environment gives them: Telegram at the fake's URL and SMTP
+ * with STARTTLS required and a password (both carry secrets the tests look for in every output).
+ */
+export function alertChannelEnv(telegramUrl: string, smtpPort: number): Record<string, string> {
+  return {
+    TELEGRAM_BOT_TOKEN: SECRETS.telegramToken,
+    TELEGRAM_CHAT_IDS: "111222",
+    TELEGRAM_API_URL: telegramUrl,
+    SMTP_HOST: "127.0.0.1",
+    SMTP_PORT: String(smtpPort),
+    SMTP_STARTTLS: "required",
+    SMTP_USER: "bot",
+    SMTP_PASSWORD: SECRETS.smtpPassword,
+    SMTP_FROM: "bot@trader.example",
+    SMTP_TO: "ops@trader.example",
+  };
+}
+
 export function recordingControl(): FakeControl {
   const c = new FakeControl();
   c.actors = [
@@ -180,18 +199,7 @@ export async function startSecureApp(): Promise<SecureApp> {
   const hook = startHttpReceiver();
 
   const secrets = createSecretsBox({ db: handle.db, clock, key: new Uint8Array(Buffer.from(SECRETS.secretsKey, "base64")) });
-  const env = channelsFromEnv({
-    TELEGRAM_BOT_TOKEN: SECRETS.telegramToken,
-    TELEGRAM_CHAT_IDS: "111222",
-    TELEGRAM_API_URL: telegram.url,
-    SMTP_HOST: "127.0.0.1",
-    SMTP_PORT: String(smtp.port),
-    SMTP_STARTTLS: "required",
-    SMTP_USER: "bot",
-    SMTP_PASSWORD: SECRETS.smtpPassword,
-    SMTP_FROM: "bot@trader.example",
-    SMTP_TO: "ops@trader.example",
-  });
+  const env = channelsFromEnv(alertChannelEnv(telegram.url, smtp.port));
   if (env.problems.length > 0) throw new Error(`alert env: ${env.problems.join("; ")}`);
   const alerts = createAlertService({ db: handle.db, clock, logger, env, sealer: secrets, smtpTls: { ca: TLS_CERT }, random: () => 0.5 });
   await alerts.start({});
